@@ -1,0 +1,77 @@
+"""The one wiring file: builds the PTB Application, registers handlers in order, starts jobs."""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.chat.commands import bot_commands
+from bot.chat.context import SERVICES_KEY, App, Ctx
+from bot.chat.handlers import basic
+from bot.services import Services
+
+# Handler groups run in order; the first matching handler of a group wins.
+GROUP_GUARDS = -1
+GROUP_MAIN = 0
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def build_application(
+    services: Services,
+    token: str,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    base_url: str | None = None,
+    rate_limited: bool = True,
+) -> App:
+    """The Application with every handler and job, over the given Bot API transport."""
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        Application.builder().token(token).context_types(ContextTypes(context=Ctx))
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(updates_request or request)
+    if base_url is not None:
+        builder = builder.base_url(base_url)
+    if rate_limited:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=services.settings.push_rate, max_retries=3)
+        )
+    app: App = builder.post_init(on_startup).build()
+    app.bot_data[SERVICES_KEY] = services
+    register_handlers(app)
+    return app
+
+
+def register_handlers(app: App) -> None:
+    """Every handler, in the order they must be tried."""
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS, basic.on_group), group=GROUP_GUARDS)
+    app.add_handler(
+        ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        group=GROUP_GUARDS,
+    )
+
+    main = [
+        CommandHandler("start", basic.on_start, filters=PRIVATE),
+        CommandHandler("help", basic.on_help, filters=PRIVATE),
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, basic.on_unknown_text),
+        MessageHandler(PRIVATE & filters.COMMAND, basic.on_unknown_text),
+        MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, basic.on_media),
+    ]
+    app.add_handlers(main, group=GROUP_MAIN)
+    app.add_error_handler(basic.on_error)
+
+
+async def on_startup(app: App) -> None:
+    """Work every transport does once the bot is initialised: the command menu."""
+    await app.bot.set_my_commands(bot_commands())

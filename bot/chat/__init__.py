@@ -1,0 +1,1 @@
+"""Thin Telegram glue: handlers, rendering, jobs and transports."""

@@ -1,0 +1,1 @@
+"""Update handlers: parse, call a service, render, reply."""

@@ -1,0 +1,77 @@
+"""First contact, help, odd inputs, group chats, blocking — the handlers every flow relies on."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, Update
+
+from bot.chat.commands import help_text
+from bot.chat.context import Ctx
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 500
+
+
+async def on_start(update: Update, context: Ctx) -> None:
+    """Create the user's row on first contact and greet them."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    contact = await context.services.users.contact(user.id, message.chat_id, user.first_name)
+    key = "core.start_new" if contact.is_new else "core.start_known"
+    await message.reply_text(t(key, name=user.first_name))
+
+
+async def on_help(update: Update, context: Ctx) -> None:
+    """List the commands."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(help_text())
+
+
+async def on_unknown_text(update: Update, context: Ctx) -> None:
+    """Any text no flow understood."""
+    message = update.effective_message
+    assert message is not None
+    too_long = message.text is not None and len(message.text) > MAX_TEXT
+    await message.reply_text(t("core.too_long" if too_long else "core.hint"))
+
+
+async def on_media(update: Update, context: Ctx) -> None:
+    """Stickers, photos, voice and the like: a polite word, nothing stored."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(t("core.unsupported_media"))
+
+
+async def on_group(update: Update, context: Ctx) -> None:
+    """Anything in a group: point to the private chat, store nothing."""
+    message = update.effective_message
+    if message is not None and (message.text or "").startswith("/"):
+        await message.reply_text(t("core.group_only_private"))
+
+
+async def on_my_chat_member(update: Update, context: Ctx) -> None:
+    """The user blocked or unblocked the bot in their private chat."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    status = change.new_chat_member.status
+    active = status not in (ChatMember.BANNED, ChatMember.LEFT)
+    changed = await context.services.users.set_active(change.from_user.id, active)
+    log.info("user %s %s the bot", change.from_user.id, "unblocked" if active else "blocked")
+    if not changed:
+        log.debug("chat member change for unknown user %s", change.from_user.id)
+
+
+async def on_error(update: object, context: Ctx) -> None:
+    """Log the failure without message text, and tell the user something went wrong."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, t("core.error"))
+        except Exception:
+            log.warning("could not tell chat about the failure", exc_info=False)

@@ -1,0 +1,85 @@
+"""Webhook mode: Starlette + uvicorn; an update is processed before Telegram gets its 200."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+
+from bot.app import build_application, on_startup
+from bot.chat.context import App
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_path(url: str) -> str:
+    """The local route for the public webhook URL (its path, or /telegram)."""
+    return urlsplit(url).path or "/telegram"
+
+
+def build_web_app(app: App, services: Services, secret: str, path: str) -> Starlette:
+    """The ASGI app: the webhook route and /healthz."""
+    expected = secret.encode()
+
+    async def telegram(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Constant time, so the secret cannot be guessed byte by byte from response times.
+        if not hmac.compare_digest(given, expected):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            payload = json.loads(await request.body())
+            update = Update.de_json(payload, app.bot)
+        except (ValueError, TypeError, KeyError):
+            return PlainTextResponse("bad update", status_code=400)
+        # Processed before answering: if the process dies here, Telegram sends it again.
+        await app.process_update(update)
+        return Response(status_code=200)
+
+    async def healthz(_request: Request) -> Response:
+        ok = await services.db_ok()
+        return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
+
+    return Starlette(
+        routes=[
+            Route(path, telegram, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+async def serve_webhook(services: Services, token: str) -> None:
+    """Register the webhook with Telegram and serve it until SIGINT or SIGTERM."""
+    settings = services.settings
+    url, secret = settings.require_webhook()
+    app = build_application(services, token, base_url=settings.api_base_url)
+    web = build_web_app(app, services, secret, webhook_path(url))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            web,
+            host=settings.webhook_listen,
+            port=settings.webhook_port,
+            log_level="warning",
+            access_log=False,  # access lines would carry nothing useful and cost a write each
+        )
+    )
+    try:
+        async with app:
+            await on_startup(app)
+            await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            await app.start()
+            log.info("webhook listening on %s:%s", settings.webhook_listen, settings.webhook_port)
+            await server.serve()
+            await app.stop()
+    finally:
+        await services.close()

@@ -1,0 +1,1 @@
+"""Persistence: tables, the engine, repositories (which never commit) and migrations."""

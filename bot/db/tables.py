@@ -1,0 +1,125 @@
+"""SQLAlchemy 2 tables: the state of record for every user, dialog and screen."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Time,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends (SQLite would hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the project's naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime()}  # noqa: RUF012
+
+
+class User(Base):
+    """One Telegram user and their profile; the row exists from /start until /delete."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    first_name: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    # False once Telegram says the user blocked the bot (403 or my_chat_member "kicked").
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    consent_at: Mapped[datetime | None]
+    onboarded_at: Mapped[datetime | None]
+    # pending | clear | doctor | emergency — only "clear" may ever get a routine.
+    safety: Mapped[str] = mapped_column(String(16), default="pending")
+    baseline_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    pain_duration: Mapped[str | None] = mapped_column(String(16))
+    activity: Mapped[str | None] = mapped_column(String(16))
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    # Chosen weekdays as a bit mask, bit 0 = Monday.
+    days_mask: Mapped[int] = mapped_column(SmallInteger, default=0)
+    push_time: Mapped[time | None] = mapped_column(Time)
+    tz: Mapped[str | None] = mapped_column(String(64))
+    paused_until: Mapped[datetime | None]
+    paused_indefinitely: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The next morning push, kept current whenever days, time, zone or pause change.
+    next_due_at: Mapped[datetime | None]
+    next_due_date: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_users_next_due_at", "next_due_at"),)
+
+
+class Dialog(Base):
+    """Where a user stands in a conversation; read on every update, so any worker can answer."""
+
+    __tablename__ = "dialogs"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Bumped on every answer; buttons carry it, so a stale or doubled tap is recognised.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
+class SafetyScreen(Base):
+    """One pass through the red-flag questions, kept with its answers and time."""
+
+    __tablename__ = "safety_screens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    verdict: Mapped[str | None] = mapped_column(String(16))

@@ -1,0 +1,51 @@
+"""Use cases: the only layer that opens transactions. `Services` is what handlers receive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.engine import make_engine, make_sessions
+from bot.services.clock import Clock, SystemClock
+from bot.services.users import UserService
+
+
+@dataclass
+class Services:
+    """Everything a handler or job may call, built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    users: UserService
+
+    async def db_ok(self) -> bool:
+        """Whether the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    """Wire the services over one engine."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessions(engine)
+    clock = clock or SystemClock()
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        users=UserService(sessions, clock),
+    )
