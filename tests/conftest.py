@@ -6,13 +6,15 @@ import asyncio
 import os
 import shutil
 import sys
+import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings, load_settings
 from bot.db.migrate import upgrade_sync
@@ -45,8 +47,12 @@ def _pg_reachable() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> str:
-    """PostgreSQL with a fresh schema at the newest migration (once per test run)."""
+def pg_migrated() -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, at the newest migration.
+
+    Each run creates and drops its own database on the server, so two runs (a developer's and
+    CI's, or parallel helpers) never empty each other's tables.
+    """
     problem = _pg_reachable()
     if problem is not None:
         message = f"PostgreSQL at {PG_URL} is not reachable ({problem})"
@@ -58,16 +64,23 @@ def pg_migrated() -> str:
 
     import asyncpg
 
-    async def reset() -> None:
-        conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    name = f"backcoach_t{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin_dsn = PG_URL.replace("+asyncpg", "")
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn)
         try:
-            await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            await conn.execute(sql)
         finally:
             await conn.close()
 
-    asyncio.run(reset())
-    upgrade_sync(PG_URL)
-    return PG_URL
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = str(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        upgrade_sync(url)
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
