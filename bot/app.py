@@ -6,6 +6,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -16,7 +17,7 @@ from telegram.request import BaseRequest
 
 from bot.chat.commands import bot_commands
 from bot.chat.context import SERVICES_KEY, App, Ctx
-from bot.chat.handlers import basic
+from bot.chat.handlers import basic, profile, router
 from bot.services import Services
 
 # Handler groups run in order; the first matching handler of a group wins.
@@ -24,6 +25,7 @@ GROUP_GUARDS = -1
 GROUP_MAIN = 0
 
 PRIVATE = filters.ChatType.PRIVATE
+TYPED = filters.TEXT & ~filters.COMMAND
 
 
 def build_application(
@@ -62,9 +64,15 @@ def register_handlers(app: App) -> None:
     )
 
     main = [
-        CommandHandler("start", basic.on_start, filters=PRIVATE),
+        CommandHandler("start", profile.on_start, filters=PRIVATE),
         CommandHandler("help", basic.on_help, filters=PRIVATE),
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, basic.on_unknown_text),
+        CommandHandler("settings", profile.on_settings, filters=PRIVATE),
+        CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
+        CallbackQueryHandler(profile.on_button, pattern=r"^p:"),
+        CallbackQueryHandler(profile.on_rescreen, pattern=r"^rescreen$"),
+        MessageHandler(
+            PRIVATE & (filters.TEXT | filters.LOCATION) & ~filters.COMMAND, router.on_text
+        ),
         MessageHandler(PRIVATE & filters.COMMAND, basic.on_unknown_text),
         MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, basic.on_media),
     ]

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -95,6 +96,13 @@ def _run(settings: Settings, *, webhook: bool) -> int:
 
 
 def _shell(settings: Settings, db: str | None, fresh: bool, user_id: int) -> int:
-    from bot.chat.transports.shell import run_shell
+    from bot.chat.transports.shell import SHELL_DB, run_shell
 
-    return asyncio.run(run_shell(settings, db_url=db, fresh=fresh, user_id=user_id))
+    # The shell keeps its own database: its pretend user and its in-memory "sends" must never
+    # touch real users' rows (it would mark their morning pushes as sent).
+    url = db or SHELL_DB
+    if fresh and url.startswith("sqlite") and ":///" in url:
+        Path(url.split(":///", 1)[1]).unlink(missing_ok=True)
+    if settings.log_level != "DEBUG":
+        setup_logging("WARNING", _secrets(settings))
+    return asyncio.run(run_shell(settings, db_url=url, user_id=user_id))

@@ -9,7 +9,12 @@ from collections.abc import Iterable
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 # httpx logs every request URL at INFO, and Bot API URLs carry the token.
-_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
+_QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "alembic": logging.WARNING,
+}
 
 
 class RedactSecrets(logging.Filter):

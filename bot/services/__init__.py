@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessions
 from bot.services.clock import Clock, SystemClock
+from bot.services.onboarding import OnboardingService
 from bot.services.users import UserService
 
 
@@ -22,6 +23,7 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     users: UserService
+    onboarding: OnboardingService
 
     async def db_ok(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -48,4 +50,5 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sessions=sessions,
         clock=clock,
         users=UserService(sessions, clock),
+        onboarding=OnboardingService(sessions, clock),
     )

@@ -15,15 +15,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 500
 
 
-async def on_start(update: Update, context: Ctx) -> None:
-    """Create the user's row on first contact and greet them."""
-    user, message = update.effective_user, update.effective_message
-    assert user is not None and message is not None
-    contact = await context.services.users.contact(user.id, message.chat_id, user.first_name)
-    key = "core.start_new" if contact.is_new else "core.start_known"
-    await message.reply_text(t(key, name=user.first_name))
-
-
 async def on_help(update: Update, context: Ctx) -> None:
     """List the commands."""
     assert update.effective_message is not None

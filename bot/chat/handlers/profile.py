@@ -1,0 +1,124 @@
+"""Onboarding and /settings handlers: parse the update, call the service, render the view."""
+
+from __future__ import annotations
+
+from telegram import CallbackQuery, Message, Update
+
+from bot.chat import render_profile as render
+from bot.chat.context import Ctx
+from bot.domain import onboarding as ob
+from bot.services.onboarding import View
+from bot.texts import t
+
+
+async def on_start(update: Update, context: Ctx) -> None:
+    """/start: a new user meets the bot; a known one resumes or is welcomed back."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    view = await context.services.onboarding.begin(user.id, message.chat_id, user.first_name)
+    if view.is_new:
+        await message.reply_text(t("core.start_new", name=user.first_name))
+    elif view.resumed:
+        await message.reply_text(t("onboarding.resumed"))
+    elif view.user is not None and view.user.safety in {"doctor", "emergency"}:
+        view = View(user=view.user, end=ob.End(view.user.safety))
+    await _show(message, view, context, name=user.first_name)
+
+
+async def on_settings(update: Update, context: Ctx) -> None:
+    """/settings: the menu of what can be changed."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    view = await context.services.onboarding.open_settings(user.id)
+    if view.step is None:
+        await message.reply_text(t("onboarding.settings_first"))
+        return
+    await _show(message, view, context, name=user.first_name)
+
+
+async def on_cancel(update: Update, context: Ctx) -> None:
+    """/cancel: leave the current question; what was answered stays."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    view = await context.services.onboarding.cancel(user.id)
+    if view.end is None:
+        await message.reply_text(t("onboarding.nothing_to_cancel"))
+    elif view.user is not None and view.user.onboarded_at is not None:
+        await message.reply_text(t("onboarding.cancelled_settings"))
+    else:
+        await message.reply_text(t("onboarding.cancelled"))
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """A profile button: apply it once, whatever the number of taps or devices."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parsed = render.parse_callback(query.data)
+    if parsed is None:
+        await query.answer()
+        return
+    version, value = parsed
+    view = await context.services.onboarding.answer(query.from_user.id, ob.Press(value), version)
+    await _after_press(query, view, context)
+
+
+async def on_rescreen(update: Update, context: Ctx) -> None:
+    """'Take the safety check again' under a red-flag message."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    view = await context.services.onboarding.rescreen(query.from_user.id, "retake")
+    if isinstance(query.message, Message) and view.step is not None:
+        await _show(query.message, view, context, name=query.from_user.first_name)
+
+
+async def on_text(update: Update, context: Ctx) -> bool:
+    """Typed answer to the current question; False when no question is open."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    event: ob.Event
+    if message.location is not None:
+        event = ob.Location(message.location.latitude, message.location.longitude)
+    elif message.text is not None:
+        event = ob.Text(message.text)
+    else:
+        return False
+    if await context.services.onboarding.current(user.id) is None:
+        return False
+    view = await context.services.onboarding.answer(user.id, event)
+    await _show(message, view, context, name=user.first_name)
+    return True
+
+
+async def _after_press(query: CallbackQuery, view: View, context: Ctx) -> None:
+    if view.stale:
+        await query.answer(t("onboarding.stale"))
+        return
+    await query.answer()
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if view.step == ob.Step.DAYS_PICK and view.hint is None:
+        # Toggling a day redraws the same question in place instead of adding messages.
+        text, markup = render.question(view, context.services.clock.now())
+        await message.edit_text(text, reply_markup=markup)
+        return
+    if view.hint is None:
+        await message.edit_reply_markup(reply_markup=None)
+    await _show(message, view, context, name=query.from_user.first_name)
+
+
+async def _show(message: Message, view: View, context: Ctx, *, name: str) -> None:
+    """Send what the view asks for: a hint with the same question, the next one, or an end."""
+    chat_id = message.chat_id
+    bot = context.bot
+    if view.step is not None:
+        text, markup = render.question(view, context.services.clock.now())
+        if view.hint is not None:
+            # Long questions are not repeated word for word: the hint and the buttons suffice.
+            short = t("onboarding.consent_short") if view.step == ob.Step.CONSENT else text
+            text = f"{render.hint(view.hint)}\n\n{short}"
+        await bot.send_message(chat_id, text, reply_markup=markup)
+        return
+    text, end_markup = render.ending(view, name=name)
+    await bot.send_message(chat_id, text, reply_markup=end_markup)

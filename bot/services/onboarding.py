@@ -1,0 +1,226 @@
+"""Onboarding and settings use cases: every answer is one transaction on the dialog row."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.repos import UserRepo
+from bot.db.tables import Dialog, SafetyScreen, User
+from bot.domain import onboarding as ob
+from bot.services.clock import Clock
+
+# Called inside the transaction whenever days, time, zone or the safety status change.
+Reschedule = Callable[[AsyncSession, User, datetime], Awaitable[None]]
+
+FLOW = "profile"
+_SCHEDULE_FIELDS = {"days_mask", "push_time", "tz", "safety"}
+
+
+@dataclass(frozen=True)
+class View:
+    """What the chat layer shows after an event: the question to ask or how things ended."""
+
+    user: User | None
+    step: ob.Step | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    hint: ob.Step | None = None
+    end: ob.End | None = None
+    action: str | None = None
+    stale: bool = False
+    resumed: bool = False
+    is_new: bool = False
+
+
+async def _noop(_s: AsyncSession, _u: User, _now: datetime) -> None:
+    return None
+
+
+class OnboardingService:
+    """Start, continue, change and cancel the profile conversation."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        reschedule: Reschedule = _noop,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.reschedule = reschedule
+
+    async def begin(self, user_id: int, chat_id: int, first_name: str) -> View:
+        """/start: a new user starts at consent; a known one resumes or is welcomed back."""
+        now = self.clock.now()
+        try:
+            async with self.sessions.begin() as s:
+                return await self._begin(s, user_id, chat_id, first_name, now)
+        except IntegrityError:
+            # A second /start raced us to create the row: answer as the row now stands.
+            async with self.sessions.begin() as s:
+                return await self._begin(s, user_id, chat_id, first_name, now)
+
+    async def _begin(
+        self, s: AsyncSession, user_id: int, chat_id: int, first_name: str, now: datetime
+    ) -> View:
+        repo = UserRepo(s)
+        user = await repo.get(user_id, for_update=True)
+        if user is None:
+            user = await repo.add(user_id, chat_id, first_name, now)
+            step, data = ob.start()
+            dialog = await self._open(s, user_id, step, data, now)
+            return self._view(user, dialog, is_new=True)
+        user.chat_id, user.active = chat_id, True
+        existing = await s.get(Dialog, user_id)
+        if existing is not None:
+            return self._view(user, existing, resumed=True)
+        if user.onboarded_at is not None or user.safety in {"doctor", "emergency"}:
+            return View(user=user)
+        # Known but never finished (for example after /cancel): pick up where it makes sense.
+        step, data = ob.start() if user.consent_at is None else ob.start_safety(None)
+        if user.consent_at is not None and user.safety == "clear":
+            step, data = ob.Step.PAIN, {}
+        dialog = await self._open(s, user_id, step, data, now)
+        return self._view(user, dialog, resumed=True)
+
+    async def open_settings(self, user_id: int) -> View:
+        """/settings: the menu of what can be changed (onboarded users only)."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await UserRepo(s).get(user_id, for_update=True)
+            if user is None or user.onboarded_at is None:
+                return View(user=user)
+            step, data = ob.start(settings=True)
+            dialog = await self._open(s, user_id, step, data, now)
+            return self._view(user, dialog)
+
+    async def rescreen(self, user_id: int, reason: str) -> View:
+        """Ask the red-flag questions again (leg symptoms, sharp pain); no routine until clear."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await UserRepo(s).get(user_id, for_update=True)
+            if user is None:
+                return View(user=None)
+            step, data = ob.start_safety(ob.Step.SETTINGS if user.onboarded_at else None)
+            data["reason"] = reason
+            user.safety = "pending"
+            await self.reschedule(s, user, now)
+            dialog = await self._open(s, user_id, step, data, now)
+            return self._view(user, dialog)
+
+    async def current(self, user_id: int) -> View | None:
+        """The question the user is on, if any (to route free text)."""
+        async with self.sessions.begin() as s:
+            dialog = await s.get(Dialog, user_id)
+            if dialog is None:
+                return None
+            user = await s.get(User, user_id)
+            return self._view(user, dialog)
+
+    async def answer(self, user_id: int, event: ob.Event, version: int | None = None) -> View:
+        """Apply a button press (with the version it was shown at) or a typed answer."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await UserRepo(s).get(user_id, for_update=True)
+            dialog = await s.get(Dialog, user_id)
+            if user is None or dialog is None:
+                return View(user=user, stale=True)
+            if version is not None and version != dialog.version:
+                return View(user=user, stale=True)
+            step = ob.Step(dialog.step)
+            profile = ob.Profile(user.baseline_pain, user.pain_duration, user.activity)
+            out = ob.advance(step, dialog.data, event, profile)
+            if out.hint is not None:
+                return self._view(user, dialog, hint=out.hint)
+            if out.safety_answer is not None:
+                await self._record_safety(s, user_id, dialog.data, out, now)
+            changed = self._apply_profile(user, out.profile, now)
+            if out.end == ob.End.DECLINED:
+                # "Not now" stores nothing: the row made at /start goes, with everything on it.
+                await s.delete(user)
+                return View(user=None, end=out.end)
+            if out.end in {ob.End.START_NOW, ob.End.WAIT} and user.onboarded_at is None:
+                user.onboarded_at = now
+                changed = True
+            if changed:
+                await s.flush()
+                await self.reschedule(s, user, now)
+            if out.step is None:
+                await s.delete(dialog)
+                return View(user=user, end=out.end, action=out.action)
+            dialog.step, dialog.data = out.step.value, out.data
+            dialog.version += 1
+            dialog.updated_at = now
+            return self._view(user, dialog)
+
+    async def cancel(self, user_id: int) -> View:
+        """/cancel: leave the question; answers already given stay, nothing half-written."""
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id)
+            result = await s.execute(delete(Dialog).where(Dialog.user_id == user_id))
+            cancelled = bool(result.rowcount)  # type: ignore[attr-defined]
+            return View(user=user, end=ob.End.CLOSED if cancelled else None)
+
+    # --- internals ---------------------------------------------------------------------
+
+    async def _open(
+        self, s: AsyncSession, user_id: int, step: ob.Step, data: dict[str, Any], now: datetime
+    ) -> Dialog:
+        dialog = await s.get(Dialog, user_id)
+        # Versions start from the clock, so buttons of an earlier, closed dialog never match.
+        version = int(now.timestamp() * 1000) % 2_000_000_000
+        if dialog is None:
+            dialog = Dialog(user_id=user_id, flow=FLOW, updated_at=now)
+            s.add(dialog)
+        else:
+            version = max(version, dialog.version + 1)
+        dialog.step, dialog.data, dialog.version, dialog.updated_at = step.value, data, version, now
+        await s.flush()
+        return dialog
+
+    def _view(self, user: User | None, dialog: Dialog, **extra: Any) -> View:
+        return View(
+            user=user, step=ob.Step(dialog.step), data=dict(dialog.data), version=dialog.version,
+            **extra,
+        )  # fmt: skip
+
+    def _apply_profile(self, user: User, values: dict[str, Any], now: datetime) -> bool:
+        """Store answered profile fields; True when the push schedule depends on a change."""
+        schedule_changed = False
+        for key, value in values.items():
+            if key == "consent":
+                user.consent_at = now
+                continue
+            if getattr(user, key) != value:
+                setattr(user, key, value)
+                schedule_changed = schedule_changed or key in _SCHEDULE_FIELDS
+        return schedule_changed
+
+    async def _record_safety(
+        self, s: AsyncSession, user_id: int, data: dict[str, Any], out: ob.Outcome, now: datetime
+    ) -> None:
+        assert out.safety_answer is not None
+        flag, answer = out.safety_answer
+        stmt = (
+            select(SafetyScreen)
+            .where(SafetyScreen.user_id == user_id, SafetyScreen.finished_at.is_(None))
+            .order_by(SafetyScreen.id.desc())
+            .limit(1)
+        )
+        screen = (await s.execute(stmt)).scalar_one_or_none()
+        if screen is None:
+            reason = str(data.get("reason", "onboarding" if not data.get("return") else "settings"))
+            screen = SafetyScreen(user_id=user_id, reason=reason, started_at=now, answers={})
+            s.add(screen)
+        screen.answers = {**screen.answers, flag.value: {"yes": answer, "at": now.isoformat()}}
+        finished = answer or out.step != ob.Step.SAFETY
+        if finished:
+            screen.finished_at = now
+            screen.verdict = str(out.profile.get("safety", "clear"))
