@@ -1,0 +1,1 @@
+"""Pure rules: parsing, safety screen, schedule math, time zones. No I/O, no Telegram, no SQL."""
