@@ -1,0 +1,1 @@
+"""Fakes of the outside world for tests: the Telegram Bot API over HTTP."""
