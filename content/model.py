@@ -109,14 +109,25 @@ class Muscle(StrEnum):
     CHEST = "chest"
 
 
+Side = Literal["left", "right"]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3)]
-StepLine = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=STEP_MAX_CHARS)
-]
+# Cards go out as plain text; characters that Markdown or HTML would eat are kept out of the data.
+_PLAIN = r"^[^*_`<>\[\]]*$"
+
+
+def _text(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(
+        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=_PLAIN
+    )
+
+
+Line = Annotated[str, _text(3, 90)]
+StepLine = Annotated[str, _text(3, STEP_MAX_CHARS)]
 
 
 def _known_seed(source: str) -> str:
@@ -152,8 +163,8 @@ class Exercise(_Frozen):
     """One exercise of the library, as written in a data file."""
 
     id: ExerciseId
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
-    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=90)]
+    name: Annotated[str, _text(3, 40)]
+    purpose: Annotated[str, _text(10, 90)]
     category: Category
     muscles: tuple[Muscle, ...] = Field(min_length=1)
     position: Position
@@ -247,7 +258,7 @@ class AvoidItem(_Frozen):
     """Something the seeds say not to do with a sore back, and the safer exercise instead."""
 
     id: ExerciseId
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=60)]
+    name: Annotated[str, _text(3, 60)]
     why: Line
     swap: ExerciseId
     source: SeedFile
@@ -268,7 +279,7 @@ class Segment(_Frozen):
     sets: int = Field(gt=0)
     rep_index: int | None = None
     reps: int = Field(ge=0)
-    side: Literal["left", "right"] | None = None
+    side: Side | None = None
     alternating: bool = False
 
 
