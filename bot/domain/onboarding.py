@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.domain.parsing import Intent, is_morning, parse_days, parse_intent, parse_pain, parse_time
 from bot.domain.safety import RedFlag, Urgency, next_question, verdict
-from bot.domain.timezones import offset_zone, zone_for_location, zones_for_city
+from bot.domain.timezones import CityMatch, offset_zone, zone_for_location, zones_for_city
 
 
 class Step(StrEnum):
@@ -69,6 +69,7 @@ class Activity(StrEnum):
 
 
 MIN_DAYS = 2
+CLEAR_WINNER_RATIO = 10
 THREE_DAYS = frozenset({0, 2, 4})  # Mon, Wed, Fri: a rest day between sessions
 FOUR_DAYS = frozenset({0, 1, 3, 4})  # Mon, Tue, Thu, Fri
 TIME_CHOICES = ("06:30", "07:00", "07:30", "08:00", "09:00")
@@ -369,10 +370,24 @@ def _zone(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     matches = zones_for_city(event.text)
     if not matches:
         return _hint(Step.ZONE, data)
-    if len({m.zone for m in matches}) == 1:
+    if _clear_winner(matches):
         return _confirm_zone(data, matches[0].zone)
-    zones = [[_place_label(m.name, m.country_code, m.zone), m.zone] for m in matches]
+    labels = dict.fromkeys((_place_label(m.name, m.country_code, m.zone), m.zone) for m in matches)
+    zones = [list(pair) for pair in labels]
     return Outcome(step=Step.ZONE_CHOOSE, data={**data, "zones": zones})
+
+
+def _clear_winner(matches: list[CityMatch]) -> bool:
+    """One zone, or a place so much bigger than the others that asking would be silly.
+
+    "London" means London, England far more often than London, Ontario; the confirmation
+    that follows ("So it is 07:42 where you are?") catches the rare miss.
+    """
+    others = [m for m in matches[1:] if m.zone != matches[0].zone]
+    if not others:
+        return True
+    top, runner_up = matches[0].population or 0, max(m.population or 0 for m in others)
+    return top >= CLEAR_WINNER_RATIO * max(runner_up, 1)
 
 
 def _place_label(name: str, country: str | None, zone: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from bot.services.clock import Clock
 Reschedule = Callable[[AsyncSession, User, datetime], Awaitable[None]]
 
 FLOW = "profile"
+VERSION_SPACE = 1_000_000_000
 _SCHEDULE_FIELDS = {"days_mask", "push_time", "tz", "safety"}
 
 
@@ -174,8 +176,8 @@ class OnboardingService:
         self, s: AsyncSession, user_id: int, step: ob.Step, data: dict[str, Any], now: datetime
     ) -> Dialog:
         dialog = await s.get(Dialog, user_id)
-        # Versions start from the clock, so buttons of an earlier, closed dialog never match.
-        version = int(now.timestamp() * 1000) % 2_000_000_000
+        # Versions start at random, so buttons of an earlier, closed dialog never match.
+        version = secrets.randbelow(VERSION_SPACE)
         if dialog is None:
             dialog = Dialog(user_id=user_id, flow=FLOW, updated_at=now)
             s.add(dialog)

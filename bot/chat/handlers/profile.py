@@ -58,14 +58,26 @@ async def on_button(update: Update, context: Ctx) -> None:
         await query.answer()
         return
     version, value = parsed
+    if not _own_chat(query):
+        await query.answer(t("onboarding.stale"))
+        return
     view = await context.services.onboarding.answer(query.from_user.id, ob.Press(value), version)
     await _after_press(query, view, context)
+
+
+def _own_chat(query: CallbackQuery) -> bool:
+    """Profile buttons act only in the presser's own private chat (whose id is theirs)."""
+    message = query.message
+    return message is not None and message.chat.id == query.from_user.id
 
 
 async def on_rescreen(update: Update, context: Ctx) -> None:
     """'Take the safety check again' under a red-flag message."""
     query = update.callback_query
     assert query is not None
+    if not _own_chat(query):
+        await query.answer(t("onboarding.stale"))
+        return
     await query.answer()
     view = await context.services.onboarding.rescreen(query.from_user.id, "retake")
     if isinstance(query.message, Message) and view.step is not None:

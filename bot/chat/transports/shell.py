@@ -65,9 +65,13 @@ class Conversation:
             buttons = self.api.buttons(message)
             if not buttons:
                 continue
+            wanted = label.strip().casefold()
+            # An exact label wins over a number, so "[4]" on the pain grid means pain 4.
+            for text, data in buttons:
+                if text.casefold() == wanted:
+                    return message, data
             if label.isdigit() and 1 <= int(label) <= len(buttons):
                 return message, buttons[int(label) - 1][1]
-            wanted = label.strip().casefold()
             for text, data in buttons:
                 if _plain(text).startswith(wanted) or text.casefold().startswith(wanted):
                     return message, data
