@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Time,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -123,3 +124,58 @@ class SafetyScreen(Base):
     finished_at: Mapped[datetime | None]
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     verdict: Mapped[str | None] = mapped_column(String(16))
+
+
+class Push(Base):
+    """One morning message (or its single snooze reminder): one row per user, day and kind.
+
+    The row is written in the same transaction that claims the user, before the request goes
+    to Telegram; the unique key is what makes a second send impossible, whatever crashes.
+    """
+
+    __tablename__ = "pushes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    # No index of its own: the unique key below starts with it.
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    # morning | reminder (a snooze sends the reminder once, at its own due time)
+    kind: Mapped[str] = mapped_column(String(8))
+    # The reminder's morning push, whose buttons and answers it shares.
+    parent_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("pushes.id", ondelete="CASCADE"),
+    )
+    due_at: Mapped[datetime]
+    # pending | sending | sent | blocked | failed | unknown | dropped | cancelled
+    status: Mapped[str] = mapped_column(String(12))
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(64))
+    asked_pain: Mapped[bool] = mapped_column(Boolean, default=False)
+    # started | snoozed | skipped — the user's answer to the morning buttons.
+    response: Mapped[str | None] = mapped_column(String(12))
+    responded_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date", "kind", name="uq_pushes_user_day_kind"),
+        # Claims look up pending reminders by due time; the sweep looks up stale sends.
+        Index("ix_pushes_status_due_at", "status", "due_at"),
+    )
+
+
+class MorningPain(Base):
+    """The 0–10 answer to "How is your back this morning?", once per user and local day."""
+
+    __tablename__ = "morning_pain"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    local_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    pain: Mapped[int] = mapped_column(SmallInteger)
+    at: Mapped[datetime]
