@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from types import FrameType
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -21,6 +22,15 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus re-raising SIGTERM after its graceful stop: the bot still has to stop
+    its Application and database, and then exit 0 like the polling mode does."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 def webhook_path(url: str) -> str:
@@ -64,7 +74,7 @@ async def serve_webhook(services: Services, token: str) -> None:
     url, secret = settings.require_webhook()
     app = build_application(services, token, base_url=settings.api_base_url)
     web = build_web_app(app, services, secret, webhook_path(url))
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             web,
             host=settings.webhook_listen,
