@@ -22,7 +22,7 @@ async def on_start(update: Update, context: Ctx) -> None:
         await message.reply_text(t("onboarding.resumed"))
     elif view.user is not None and view.user.safety in {"doctor", "emergency"}:
         view = View(user=view.user, end=ob.End(view.user.safety))
-    await _show(message, view, context, name=user.first_name)
+    await show(message, view, context, name=user.first_name)
 
 
 async def on_settings(update: Update, context: Ctx) -> None:
@@ -33,7 +33,7 @@ async def on_settings(update: Update, context: Ctx) -> None:
     if view.step is None:
         await message.reply_text(t("onboarding.settings_first"))
         return
-    await _show(message, view, context, name=user.first_name)
+    await show(message, view, context, name=user.first_name)
 
 
 async def on_cancel(update: Update, context: Ctx) -> None:
@@ -81,7 +81,7 @@ async def on_rescreen(update: Update, context: Ctx) -> None:
     await query.answer()
     view = await context.services.onboarding.rescreen(query.from_user.id, "retake")
     if isinstance(query.message, Message) and view.step is not None:
-        await _show(query.message, view, context, name=query.from_user.first_name)
+        await show(query.message, view, context, name=query.from_user.first_name)
 
 
 async def on_text(update: Update, context: Ctx) -> bool:
@@ -98,7 +98,7 @@ async def on_text(update: Update, context: Ctx) -> bool:
     if await context.services.onboarding.current(user.id) is None:
         return False
     view = await context.services.onboarding.answer(user.id, event)
-    await _show(message, view, context, name=user.first_name)
+    await show(message, view, context, name=user.first_name)
     return True
 
 
@@ -117,10 +117,10 @@ async def _after_press(query: CallbackQuery, view: View, context: Ctx) -> None:
         return
     if view.hint is None:
         await message.edit_reply_markup(reply_markup=None)
-    await _show(message, view, context, name=query.from_user.first_name)
+    await show(message, view, context, name=query.from_user.first_name)
 
 
-async def _show(message: Message, view: View, context: Ctx, *, name: str) -> None:
+async def show(message: Message, view: View, context: Ctx, *, name: str) -> None:
     """Send what the view asks for: a hint with the same question, the next one, or an end."""
     chat_id = message.chat_id
     bot = context.bot
