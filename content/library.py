@@ -185,6 +185,7 @@ def _load(data_dir: Path) -> Library:
             elif isinstance(model, AvoidItem):
                 avoid[model.id] = model
     problems += _cross_check(exercises, avoid, files)
+    problems += _missing_seed_named(exercises, data_dir)
     if problems:
         raise LibraryError(problems)
     return Library(exercises, tuple(avoid.values()), files)
@@ -218,9 +219,13 @@ def _read_file(path: Path, problems: list[Problem]) -> Iterator[Exercise | Avoid
 def _explain(file: str, table: str, index: int, raw: Any, exc: ValidationError) -> list[Problem]:
     raw_id = raw.get("id") if isinstance(raw, dict) else None
     item = f"{table} {raw_id!r}" if isinstance(raw_id, str) else f"{table} #{index + 1}"
+    errors = exc.errors()
+    # pydantic also reports a list as too short once a bad item is dropped: noise, skip it.
+    item_locs = {error["loc"][:-1] for error in errors if error["loc"]}
     return [
         Problem(file, item, ".".join(str(part) for part in error["loc"]) or "-", error["msg"])
-        for error in exc.errors()
+        for error in errors
+        if not (error["type"] == "too_short" and error["loc"] in item_locs)
     ]
 
 
@@ -257,17 +262,21 @@ def _cross_check(
     for item in avoid.values():
         if item.swap not in exercises:
             problem(item, "swap", f"unknown exercise {item.swap!r}")
-    missing = sorted(set(SEED_NAMED) - set(exercises))
-    for exercise_id in missing:
-        problems.append(
-            Problem(
-                "library",
-                f"exercise {exercise_id!r}",
-                "id",
-                f"missing: the seeds name {SEED_NAMED[exercise_id]!r}",
-            )
-        )
     return problems
+
+
+def _missing_seed_named(exercises: Mapping[str, Exercise], data_dir: Path) -> list[Problem]:
+    """Every exercise the seeds name must be somewhere in the data directory."""
+    return [
+        Problem(
+            str(data_dir),
+            f"exercise {exercise_id!r}",
+            "id",
+            f"missing from every file; the seeds name {SEED_NAMED[exercise_id]!r}",
+        )
+        for exercise_id in SEED_NAMED
+        if exercise_id not in exercises
+    ]
 
 
 def _cycle(
