@@ -84,15 +84,13 @@ def verdict(answers: Mapping[RedFlag, bool]) -> Urgency:
 def next_question(answers: Mapping[RedFlag, bool]) -> RedFlag | None:
     """The next flag to ask, in SCREEN_ORDER; None once `verdict` is final.
 
-    The first "yes" ends the screen, except that a doctor-level "yes" given out of order
-    still needs the unanswered emergency questions.
+    The first "yes" ends the screen. A doctor-level "yes" recorded out of order leaves the
+    verdict pending, and since SCREEN_ORDER starts with them, the unanswered emergency
+    questions come next.
     """
     if verdict(answers) is not Urgency.PENDING:
         return None
-    pending = [flag for flag in SCREEN_ORDER if flag not in answers]
-    if any(answers.values()):
-        pending = [flag for flag in pending if flag in EMERGENCY_FLAGS]
-    return pending[0]
+    return next(flag for flag in SCREEN_ORDER if flag not in answers)
 
 
 class PainKind(StrEnum):

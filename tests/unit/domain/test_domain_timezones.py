@@ -106,6 +106,14 @@ def test_city_matches_carry_what_a_chooser_shows() -> None:
     assert london[0].population is not None and london[0].population > 5_000_000
 
 
+def test_a_city_of_that_very_name_beats_a_bigger_namesake_by_alias() -> None:
+    # Parys (South Africa, ~70k) lists "Paris" as an alternate name; Paris, Texas is smaller
+    # but really called Paris.
+    names = [(m.name, m.country_code) for m in zones_for_city("Paris")]
+    assert names[:2] == [("Paris", "FR"), ("Paris", "US")]
+    assert ("Parys", "ZA") in names
+
+
 def test_chatham_offers_the_chatham_islands_too() -> None:
     matches = zones_for_city("Chatham")
     assert "Pacific/Chatham" in [m.zone for m in matches]
