@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fakes.http_botapi import BotApiServer, serve_botapi
+from fakes.bot_process import free_port, start_bot, stop
+from fakes.http_botapi import BotApiServer
 from fakes.waiting import until_sync
 
 pytestmark = pytest.mark.e2e
@@ -20,50 +15,6 @@ pytestmark = pytest.mark.e2e
 USER = 4242
 SECRET = "e2e-secret-0123456789"
 WORDS_NOBODY_LOGS = "purple elephant lullaby"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def botapi() -> Iterator[BotApiServer]:
-    with serve_botapi() as server:
-        yield server
-
-
-def start_bot(
-    tmp_path: Path, db_url: str, server: BotApiServer, *args: str, **env: str
-) -> subprocess.Popen[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BACKCOACH_")}
-    clean.update(
-        BACKCOACH_TOKEN=server.api.token,
-        BACKCOACH_API_BASE_URL=server.base_url,
-        BACKCOACH_DATABASE_URL=db_url,
-        BACKCOACH_LOG_LEVEL="INFO",
-        **env,
-    )
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", *args],
-        cwd=tmp_path,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
-    process.send_signal(signal.SIGTERM)
-    try:
-        _, err = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, err = process.communicate()
-        raise AssertionError("the bot did not stop on SIGTERM:\n" + err) from None
-    return process.returncode, err
 
 
 def texts(server: BotApiServer) -> list[str]:
