@@ -111,7 +111,7 @@ def effective_level(level: int, pain: int) -> int:
     return level
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pick:
     exercise: Exercise
     dose: Dose
@@ -144,6 +144,7 @@ class _Builder:
         self.level = effective_level(request.level, request.pain)
         self.budget = request.minutes * 60
         self.seed = request.today.toordinal() if request.seed is None else request.seed
+        self._picks: dict[str, _Pick] = {}  # estimates are asked for again and again
 
     def build(self) -> Routine:
         candidates = self._candidates()
@@ -259,10 +260,12 @@ class _Builder:
         ]
 
     def _pick(self, ex: Exercise) -> _Pick:
-        dose = self.request.doses.get(ex.id, ex.dose_start)
-        if (dose.kind, dose.per_side) != (ex.dose_start.kind, ex.dose_start.per_side):
-            dose = ex.dose_start
-        return _Pick(ex, dose, estimate_seconds(ex, dose))
+        if ex.id not in self._picks:
+            dose = self.request.doses.get(ex.id, ex.dose_start)
+            if (dose.kind, dose.per_side) != (ex.dose_start.kind, ex.dose_start.per_side):
+                dose = ex.dose_start
+            self._picks[ex.id] = _Pick(ex, dose, estimate_seconds(ex, dose))
+        return self._picks[ex.id]
 
     def _next(self, section: _Section, limit: int) -> _Pick | None:
         """The best unused candidate that fits in ``limit`` seconds."""
