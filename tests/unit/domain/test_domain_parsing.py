@@ -119,7 +119,7 @@ def test_parse_pain_out_of_range_is_none(n: int) -> None:
     assert parse_pain(str(n)) is None
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(st.text())
 def test_parse_pain_never_raises(text: str) -> None:
     result = parse_pain(text)
@@ -196,7 +196,7 @@ def test_parse_time_12_hour_round_trip(hour: int, minute: int, space: str) -> No
     assert parse_time(written) == time(hour, minute)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(st.text())
 def test_parse_time_never_raises(text: str) -> None:
     parse_time(text)
@@ -285,7 +285,7 @@ def test_parse_days_any_listing_of_days(
     assert parse_days(text) == frozenset(days)
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(st.text())
 def test_parse_days_never_raises(text: str) -> None:
     result = parse_days(text)
@@ -438,7 +438,7 @@ def test_negated_hurt_is_never_hurt(phrase: str, negation: str) -> None:
     assert parse_intent(f"{negation} {phrase.removeprefix('it ')}") is not Intent.HURT
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(st.text())
 def test_parse_intent_never_raises(text: str) -> None:
     assert parse_intent(text) in {None, *Intent}

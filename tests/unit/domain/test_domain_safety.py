@@ -123,7 +123,7 @@ def test_out_of_order_doctor_yes_still_asks_the_emergency_questions() -> None:
 ANSWERS = st.dictionaries(st.sampled_from(list(RedFlag)), st.booleans())
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(ANSWERS)
 def test_a_red_flag_always_blocks(answers: dict[RedFlag, bool]) -> None:
     result = verdict(answers)
@@ -136,7 +136,7 @@ def test_a_red_flag_always_blocks(answers: dict[RedFlag, bool]) -> None:
         assert answers == all_no()
 
 
-@settings(max_examples=200)
+@settings(max_examples=100)
 @given(ANSWERS)
 def test_next_question_until_the_verdict_is_final(answers: dict[RedFlag, bool]) -> None:
     question = next_question(answers)

@@ -257,7 +257,7 @@ def _exists(day: date, at: time, zone: ZoneInfo) -> bool:
     return wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     now=st.datetimes(datetime(2025, 1, 1), datetime(2028, 1, 1), timezones=st.just(UTC)),
     zone_name=st.sampled_from(ZONES),
