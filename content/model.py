@@ -43,7 +43,7 @@ SEED_FILES: frozenset[str] = frozenset(
         "003_563e1f64351caf6d.txt",
     }
 )
-"""The seed articles every fact comes from (see ``/work/shared/seeds``)."""
+"""The seed articles every fact comes from (``../shared/seeds`` next to the repository)."""
 
 STEP_MAX_CHARS = 70
 """A step must fit one phone line."""
@@ -106,7 +106,6 @@ class Muscle(StrEnum):
     HAMSTRINGS = "hamstrings"
     QUADS = "quads"
     CALVES = "calves"
-    CHEST = "chest"
 
 
 Side = Literal["left", "right"]

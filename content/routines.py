@@ -11,7 +11,8 @@ Rules:
   Pain 4-6 works one level below the user's (never below 1); pain 0-3 at the user's level.
 * No strength work for a muscle that a strength exercise in ``history`` worked today or
   yesterday. Activation drills (drawing-in, dead bug ...) are light motor control and exempt.
-* Nothing on the avoid list and nothing excluded ever appears.
+* Nothing excluded ever appears. Avoid-list items are not exercises (the library checks
+  their ids apart), so they cannot be picked, and a swap to one is ignored.
 * A swap takes its source out of the routine and prefers its target. The target must pass
   the same rules, except that on a pain 0-3 day it may sit above the user's level (the swap
   records where this user stands on that ladder). An unusable target leaves the source out.
@@ -155,7 +156,7 @@ class _Builder:
         sections = self._sections([ex for ex in candidates if not ex.fills_time])
         for section in sections:
             if section.name is not Section.WARM_UP:
-                self._fill(section, section.target)
+                self._fill(section)
         filler_span = (
             (0, 0)
             if filler is None
@@ -198,7 +199,6 @@ class _Builder:
             for ex in self.library.all()
             if ex.id not in request.swaps
             and ex.id not in request.excluded
-            and not self.library.is_avoided(ex.id)
             and self._allowed(ex, blocked, swapped_in=ex.id in targets)
         ]
         recent = self._recent_ids()
@@ -207,7 +207,7 @@ class _Builder:
         for ex in allowed:
             ladder = self.library.ladder(ex.id)[0].id
             best = by_ladder.get(ladder)
-            # The first allowed rung wins if it is a swap target; otherwise the hardest rung.
+            # A swap target (sorted first) keeps its ladder; otherwise the hardest rung wins.
             if best is None or (best.id not in targets and ex.level > best.level):
                 by_ladder[ladder] = ex
         chosen = {ex.id for ex in by_ladder.values()}
@@ -281,10 +281,10 @@ class _Builder:
         best = fresh or fitting
         return best[0] if best else None
 
-    def _fill(self, section: _Section, target: int) -> None:
+    def _fill(self, section: _Section) -> None:
         while True:
             # The first pick of a section is taken whatever its length: the shape matters.
-            limit = target + _SLACK_S - section.seconds if section.picks else self.budget
+            limit = section.target + _SLACK_S - section.seconds if section.picks else self.budget
             pick = self._next(section, limit)
             if pick is None:
                 return
