@@ -18,6 +18,8 @@ from telegram.request import BaseRequest
 from bot.chat.commands import bot_commands
 from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.handlers import basic, profile, router
+from bot.chat.handlers import pushes as push_handlers
+from bot.chat.jobs import schedule_pushes
 from bot.services import Services
 
 # Handler groups run in order; the first matching handler of a group wins.
@@ -52,6 +54,7 @@ def build_application(
     app: App = builder.post_init(on_startup).build()
     app.bot_data[SERVICES_KEY] = services
     register_handlers(app)
+    schedule_pushes(app)
     return app
 
 
@@ -66,6 +69,7 @@ def register_handlers(app: App) -> None:
     main = [
         CommandHandler("start", profile.on_start, filters=PRIVATE),
         CommandHandler("help", basic.on_help, filters=PRIVATE),
+        *push_handlers.handlers(),
         CommandHandler("settings", profile.on_settings, filters=PRIVATE),
         CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(profile.on_button, pattern=r"^p:"),

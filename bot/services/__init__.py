@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.db.engine import make_engine, make_sessions
 from bot.services.clock import Clock, SystemClock
 from bot.services.onboarding import OnboardingService
+from bot.services.pushes import PushService, refresh_next_due
 from bot.services.users import UserService
 
 
@@ -24,6 +25,7 @@ class Services:
     clock: Clock
     users: UserService
     onboarding: OnboardingService
+    pushes: PushService
 
     async def db_ok(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -50,5 +52,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sessions=sessions,
         clock=clock,
         users=UserService(sessions, clock),
-        onboarding=OnboardingService(sessions, clock),
+        onboarding=OnboardingService(sessions, clock, reschedule=refresh_next_due),
+        pushes=PushService(sessions, clock, settings),
     )

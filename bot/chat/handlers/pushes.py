@@ -1,0 +1,100 @@
+"""Push buttons (start, snooze, skip, morning pain), /pause and /resume: parse, call, render."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.chat import render_pushes as render
+from bot.chat.context import Ctx
+from bot.services.pushes import Card, Reply
+from bot.texts import t
+
+
+async def on_push_button(update: Update, context: Ctx) -> None:
+    """A button under a morning push or reminder."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    parsed = render.parse_push_callback(query.data)
+    if parsed is None:
+        await query.answer()
+        return
+    push_id, value = parsed
+    pushes = context.services.pushes
+    result = (
+        await pushes.morning_pain(user.id, push_id, value)
+        if isinstance(value, int)
+        else await pushes.answer(user.id, push_id, value)
+    )
+    if isinstance(result, Card):
+        await query.answer()
+        text, markup = render.card(result)
+        await _quietly(query.edit_message_text(text, reply_markup=markup))
+        return
+    if result.reply in _NOTICES:
+        await query.answer(render.answer(result), show_alert=True)
+        if result.reply is not Reply.ALREADY_REMINDED:
+            await _quietly(query.edit_message_reply_markup(None))
+        return
+    await query.answer()
+    # The choice is made: the buttons go, and the answer stays in the chat as a message.
+    await _quietly(query.edit_message_reply_markup(None))
+    await context.bot.send_message(user.id, render.answer(result))
+
+
+_NOTICES = frozenset({Reply.ALREADY_REMINDED, Reply.STALE, Reply.NOT_FOUND})
+
+
+async def _quietly(edit: Awaitable[object]) -> None:
+    """Run an edit; a second tap finds the message already as wanted, which is fine."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def on_pause(update: Update, context: Ctx) -> None:
+    """/pause: ask for how long."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    stored = await context.services.users.get(user.id)
+    if stored is None or stored.onboarded_at is None:
+        await message.reply_text(t("pushes.not_set_up"))
+        return
+    text, markup = render.pause_menu()
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def on_pause_choice(update: Update, context: Ctx) -> None:
+    """A /pause length was chosen."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and query.data is not None and user is not None
+    choice = render.parse_pause_callback(query.data)
+    await query.answer()
+    if choice is None:
+        return
+    state = await context.services.pushes.pause(user.id, choice)
+    await query.edit_message_text(render.paused(state))
+
+
+async def on_resume(update: Update, context: Ctx) -> None:
+    """/resume: end the pause and say when the next push comes."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    state = await context.services.pushes.resume(user.id)
+    await message.reply_text(render.resumed(state))
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    """The push handlers, to sit in the main group before the catch-all text handlers."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("pause", on_pause, filters=private),
+        CommandHandler("resume", on_resume, filters=private),
+        CallbackQueryHandler(on_push_button, pattern=rf"^{render.PUSH_PREFIX}:"),
+        CallbackQueryHandler(on_pause_choice, pattern=rf"^{render.PAUSE_PREFIX}:"),
+    ]

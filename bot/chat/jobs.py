@@ -1,0 +1,150 @@
+"""The periodic push tick (one APScheduler job via PTB's JobQueue) and how one push is sent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import cast
+
+import httpx
+from telegram import Bot
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Job
+
+from bot.chat import render_pushes as render
+from bot.chat.context import SERVICES_KEY, App, Ctx
+from bot.services import Services
+from bot.services.pushes import Outcome, PushJob, Report, SendResult
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "pushes"
+# httpx failures that happen before a request leaves: sending again cannot duplicate.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_GONE = ("chat not found", "user is deactivated", "bot was blocked")
+
+
+@dataclass(frozen=True, slots=True)
+class SendPolicy:
+    """Retries for sends that certainly did not reach Telegram (on top of the rate limiter's)."""
+
+    attempts: int = 4
+    backoff: float = 0.5  # seconds before the first retry, doubled each time
+    max_delay: float = 60.0
+
+
+def _certainly_not_sent(exc: NetworkError) -> bool:
+    """Whether Telegram can not have delivered the message: no request left, or it said no."""
+    cause = exc.__cause__
+    if isinstance(cause, _NOT_SENT):
+        return True
+    # An HTTP error status (5xx) carries no cause: Telegram answered that it did not send.
+    # A TimedOut without a cause is a read timeout: the request may well have been delivered.
+    return cause is None and not isinstance(exc, TimedOut)
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def send_push(bot: Bot, job: PushJob, policy: SendPolicy = SendPolicy()) -> SendResult:
+    """Send one push; never raises, so one user's failure cannot stop the others."""
+    text, markup = render.push(job)
+    error = ""
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            message = await bot.send_message(job.chat_id, text, reply_markup=markup)
+        except Forbidden as exc:
+            return SendResult(Outcome.BLOCKED, attempts=attempt, error=exc.message)
+        except BadRequest as exc:
+            gone = any(reason in exc.message.lower() for reason in _GONE)
+            outcome = Outcome.BLOCKED if gone else Outcome.FAILED
+            return SendResult(outcome, attempts=attempt, error=exc.message)
+        except RetryAfter as exc:
+            # The rate limiter already waited and retried; keep honouring Telegram's pause.
+            delay, error = _seconds(exc.retry_after), "RetryAfter"
+        except NetworkError as exc:
+            if not _certainly_not_sent(exc):
+                log.warning("push %s: no answer from Telegram, not resending", job.push_id)
+                return SendResult(Outcome.UNKNOWN, attempts=attempt, error=type(exc).__name__)
+            delay, error = policy.backoff * 2 ** (attempt - 1), exc.message
+        except TelegramError as exc:
+            return SendResult(Outcome.FAILED, attempts=attempt, error=exc.message)
+        except Exception as exc:
+            log.exception("push %s: unexpected failure", job.push_id)
+            return SendResult(Outcome.FAILED, attempts=attempt, error=type(exc).__name__)
+        else:
+            return SendResult(Outcome.SENT, message_id=message.message_id, attempts=attempt)
+        if attempt < policy.attempts:
+            await asyncio.sleep(min(delay, policy.max_delay))
+    log.warning("push %s failed after %s attempts: %s", job.push_id, policy.attempts, error)
+    return SendResult(Outcome.FAILED, attempts=policy.attempts, error=error)
+
+
+async def run_pushes(
+    app: App,
+    *,
+    keep_going: Callable[[], bool] = lambda: True,
+    policy: SendPolicy = SendPolicy(),
+) -> Report:
+    """Send everything due now through the app's bot (and its rate limiter)."""
+    services: Services = app.bot_data[SERVICES_KEY]
+
+    async def send(job: PushJob) -> SendResult:
+        return await send_push(app.bot, job, policy)
+
+    report = await services.pushes.run_due(send, keep_going=keep_going)
+    if report.total or report.interrupted:
+        log.info(
+            "pushes: %s sent, %s blocked, %s failed, %s unknown, %s dropped, %s interrupted",
+            report.sent,
+            report.blocked,
+            report.failed,
+            report.unknown,
+            report.dropped,
+            report.interrupted,
+        )
+    return report
+
+
+class PushTick:
+    """The job callback: one tick at a time per process, stopping with the application."""
+
+    def __init__(self, policy: SendPolicy = SendPolicy()) -> None:
+        self.policy = policy
+        self._running = asyncio.Lock()
+
+    async def __call__(self, context: Ctx) -> None:
+        """Send what is due; a tick still busy with a long fan-out makes the next one a no-op."""
+        if self._running.locked():
+            return
+        # Ctx is the context type this Application was built with (see bot.app).
+        app = cast(App, context.application)
+        async with self._running:
+            await run_pushes(app, keep_going=lambda: app.running, policy=self.policy)
+
+
+def schedule_pushes(app: App) -> Job[Ctx]:
+    """Start the one repeating push job; its cost does not depend on the number of users."""
+    if app.job_queue is None:
+        raise RuntimeError("python-telegram-bot[job-queue] is needed for the push tick")
+    services: Services = app.bot_data[SERVICES_KEY]
+    return app.job_queue.run_repeating(
+        PushTick(),
+        interval=services.settings.tick_seconds,
+        first=0.5,
+        name=JOB_NAME,
+        # Our own lock skips a tick that overlaps a long fan-out; max_instances=2 lets that
+        # happen quietly instead of APScheduler logging a warning every tick.
+        job_kwargs={"max_instances": 2, "coalesce": True, "misfire_grace_time": None},
+    )

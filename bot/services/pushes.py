@@ -1,0 +1,641 @@
+"""Morning pushes: who is due, exactly-once recording, snoozes, skips, pauses and the pain check.
+
+Exactly once: the transaction that claims a due user also inserts the push row (unique per
+user, local date and kind) and moves the user's next due time on; only then does the request
+go to Telegram. A restart, a retry or a second instance finds the row and sends nothing.
+A push whose process died after the claim but before Telegram answered stays "sending"; the
+next tick after `STALE_AFTER` marks it "unknown" and logs it. It is never sent again: Telegram
+may have delivered it, and a second morning message is worse than a missing one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.tables import MorningPain, Push, User
+from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
+from bot.services.clock import Clock
+from bot.services.scheduler import fan_out
+from content.library import load_library
+from content.routines import RoutineRequest, build_routine
+
+log = logging.getLogger(__name__)
+
+# A claimed push still "sending" after this long belonged to a process that died.
+STALE_AFTER = timedelta(minutes=15)
+# From this pain on, the next morning starts with "How is your back this morning?".
+MORNING_CHECK_PAIN = 4
+ROUTINE_MINUTES = 15
+PREVIEW_EXERCISES = 3
+MAX_CLAIM = 500
+
+
+class Outcome(StrEnum):
+    """How one send ended, as stored in pushes.status."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403 or chat gone: the user is marked inactive
+    FAILED = "failed"  # Telegram refused it, or retries ran out; certainly not delivered
+    UNKNOWN = "unknown"  # the request left but no answer came: maybe delivered, never resent
+
+
+class Action(StrEnum):
+    """The buttons under a morning push."""
+
+    START = "start"
+    SNOOZE_30 = "s30"
+    SNOOZE_60 = "s60"
+    SKIP = "skip"
+
+
+class Reply(StrEnum):
+    """What answering a push button did."""
+
+    STARTED = "started"
+    SNOOZED = "snoozed"
+    SKIPPED = "skipped"
+    ALREADY_REMINDED = "already_reminded"
+    STALE = "stale"
+    NOT_FOUND = "not_found"
+
+
+_SNOOZE_MINUTES = {Action.SNOOZE_30: 30, Action.SNOOZE_60: 60}
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """Today's routine in two facts: how long, and the first exercises by name."""
+
+    minutes: int
+    first: tuple[str, ...]
+    gentle: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PushJob:
+    """One message to send: everything the renderer needs, nothing read again."""
+
+    push_id: int
+    morning_id: int  # the buttons always act on the morning push, also from a reminder
+    user_id: int
+    chat_id: int
+    first_name: str
+    local_date: date
+    kind: str  # morning | reminder
+    ask_pain: bool
+    preview: Preview | None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What the transport reports for one job."""
+
+    outcome: Outcome
+    message_id: int | None = None
+    attempts: int = 1
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    """Counts of one tick, for the log and the tests."""
+
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    unknown: int = 0
+    dropped: int = 0
+    interrupted: int = 0
+
+    @property
+    def total(self) -> int:
+        """Everything that happened in the tick."""
+        return self.sent + self.blocked + self.failed + self.unknown + self.dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The outcome of a push button, with the reminder's local time for a snooze."""
+
+    reply: Reply
+    remind_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """The routine card shown after the morning pain answer."""
+
+    push_id: int
+    first_name: str
+    pain: int
+    preview: Preview | None
+
+
+@dataclass(frozen=True, slots=True)
+class PauseState:
+    """Where the user's pushes stand after /pause or /resume (times in the user's zone)."""
+
+    scheduled: bool  # False: not set up yet, so nothing to pause or resume
+    paused: bool = False
+    was_paused: bool = False
+    until: datetime | None = None
+    next_push: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PainReport:
+    """A 0–10 pain answer and when it was given."""
+
+    pain: int
+    at: datetime
+
+
+Send = Callable[[PushJob], Awaitable[SendResult]]
+Previewer = Callable[[User, int, date], Preview | None]
+
+
+# --------------------------------------------------------------------------- rules over a row
+
+
+def weekdays(mask: int) -> frozenset[int]:
+    """The chosen weekdays (0=Monday) in a users.days_mask."""
+    return frozenset(day for day in range(7) if mask >> day & 1)
+
+
+def pushable(user: User, due: datetime) -> bool:
+    """Whether this user may get a push due at `due` (consent, safety, reachability, pause)."""
+    return (
+        user.active
+        and user.consent_at is not None
+        and user.onboarded_at is not None
+        and user.safety == "clear"
+        and not user.paused_indefinitely
+        and (user.paused_until is None or due >= user.paused_until)
+    )
+
+
+def needs_morning_check(user: User, last_answer: PainReport | None) -> bool:
+    """Whether the push should first ask "How is your back this morning?".
+
+    The newest pain report decides: onboarding's pain-now answer or a later morning answer.
+    Once the routine player records how a routine ended, its end pain and "it hurt" join in.
+    """
+    reports = [last_answer] if last_answer is not None else []
+    if user.baseline_pain is not None and user.onboarded_at is not None:
+        reports.append(PainReport(user.baseline_pain, user.onboarded_at))
+    if not reports:
+        return False
+    return max(reports, key=lambda r: r.at).pain >= MORNING_CHECK_PAIN
+
+
+def _following(
+    user: User, after: datetime, last_local_date: date | None
+) -> tuple[datetime, date] | tuple[None, None]:
+    """The next push after `after`, as (due, local date), or (None, None) if none is scheduled."""
+    if not user.days_mask or user.push_time is None or user.tz is None:
+        return None, None
+    if user.paused_indefinitely:
+        return None, None
+    due = next_due(
+        after,
+        tz=user.tz,
+        days=weekdays(user.days_mask),
+        at=user.push_time,
+        paused_until=user.paused_until,
+        last_local_date=last_local_date,
+    )
+    return (None, None) if due is None else (due.due_utc, due.local_date)
+
+
+async def refresh_next_due(session: AsyncSession, user: User, now: datetime) -> None:
+    """Recompute users.next_due_at/next_due_date after days, time, zone or pause changed.
+
+    Call inside the transaction that made the change (the caller commits). A local date
+    that already had its push is skipped, so moving the time later never sends twice; a
+    time already past today waits for the next chosen day. No schedule, or an indefinite
+    pause, leaves both columns empty.
+    """
+    last = await session.scalar(
+        select(func.max(Push.local_date)).where(Push.user_id == user.id, Push.kind == "morning")
+    )
+    user.next_due_at, user.next_due_date = _following(user, now, last)
+
+
+@lru_cache(maxsize=4096)
+def routine_preview(level: int, pain: int, today: date) -> Preview:
+    """Minutes and first exercises of the routine the builder makes for this day."""
+    library = load_library()
+    routine = build_routine(
+        library, RoutineRequest(level=level, pain=pain, minutes=ROUTINE_MINUTES, today=today)
+    )
+    names = tuple(library.get(i.exercise_id).name for i in routine.items[:PREVIEW_EXERCISES])
+    return Preview(minutes=routine.minutes, first=names, gentle=routine.gentle)
+
+
+def _content_preview(user: User, pain: int, today: date) -> Preview | None:
+    return routine_preview(user.level or 1, max(0, min(10, pain)), today)
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class PushService:
+    """Claims due pushes, records how they went, and answers the push buttons and /pause."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings,
+        *,
+        workers: int | None = None,
+        preview: Previewer = _content_preview,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.window = timedelta(hours=settings.push_window_hours)
+        # About one second of sends in flight: enough to keep the rate limiter busy, few
+        # enough that a crash leaves only a handful of pushes in doubt.
+        self.workers = workers or max(4, min(MAX_CLAIM, round(settings.push_rate)))
+        self.preview = preview
+        # SQLite has one writer; queueing here is cheaper than its busy-wait back-off.
+        self._writer: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if not settings.is_postgres else nullcontext()
+        )
+
+    # ----------------------------------------------------------------- the tick
+
+    async def run_due(self, send: Send, *, keep_going: Callable[[], bool] = lambda: True) -> Report:
+        """Send every push that is due now, each at most once; return what happened."""
+        report = Report()
+        report.interrupted = await self.sweep_stale()
+
+        async def claim(limit: int) -> Sequence[PushJob]:
+            return await self.claim(limit, report)
+
+        async def record(results: list[tuple[PushJob, SendResult]]) -> None:
+            await self.record(results, report)
+
+        await fan_out(claim, send, record, workers=self.workers, keep_going=keep_going)
+        return report
+
+    async def claim(self, limit: int, report: Report | None = None) -> list[PushJob]:
+        """Claim up to `limit` due pushes and reminders: rows written, users moved on."""
+        report = report if report is not None else Report()
+        limit = max(1, min(limit, MAX_CLAIM))
+        now = self.clock.now()
+        async with self._writer, self.sessions.begin() as s:
+            jobs = await self._claim_reminders(s, now, limit, report)
+            while len(jobs) < limit:
+                wanted = limit - len(jobs)
+                stmt = (
+                    select(User)
+                    .where(User.next_due_at <= now)
+                    .order_by(User.next_due_at, User.id)
+                    .limit(wanted)
+                    # Two instances split the work instead of queueing on each other's rows;
+                    # SQLite drops the clause, and its single writer needs none.
+                    .with_for_update(skip_locked=True)
+                )
+                users = list((await s.scalars(stmt)).all())
+                jobs += await self._claim_mornings(s, users, now, report)
+                if len(users) < wanted:
+                    break
+        return jobs
+
+    async def _claim_mornings(
+        self, s: AsyncSession, users: list[User], now: datetime, report: Report
+    ) -> list[PushJob]:
+        rows: list[dict[str, Any]] = []
+        sending: dict[int, User] = {}
+        for user in users:
+            due, day = user.next_due_at, user.next_due_date
+            assert due is not None
+            if day is not None and pushable(user, due):
+                late = not within_window(due, now, self.window)
+                if late:
+                    log.warning("push to user %s for %s dropped: %s late", user.id, day, now - due)
+                else:
+                    sending[user.id] = user
+                rows.append(
+                    {
+                        "user_id": user.id,
+                        "local_date": day,
+                        "kind": "morning",
+                        "due_at": due,
+                        "status": "dropped" if late else "sending",
+                        "claimed_at": now,
+                        "attempts": 0,
+                        "asked_pain": False,
+                    }
+                )
+            # From `now - window`, so a later day missed while the bot was down and still
+            # inside its window is found next (and sent late) rather than skipped.
+            user.next_due_at, user.next_due_date = _following(user, now - self.window, day)
+        if not rows:
+            return []
+        last_answers = await self._last_answers(s, sending)
+        asks = {uid: needs_morning_check(u, last_answers.get(uid)) for uid, u in sending.items()}
+        for row in rows:
+            row["asked_pain"] = asks.get(row["user_id"], False)
+        inserted = await self._insert_ignoring_duplicates(s, rows)
+        jobs = []
+        for row in rows:
+            push_id = inserted.get(row["user_id"])
+            if push_id is None:
+                log.info(
+                    "push to user %s for %s already recorded", row["user_id"], row["local_date"]
+                )
+                continue
+            if row["status"] == "dropped":
+                report.dropped += 1
+                continue
+            user = sending[row["user_id"]]
+            ask = asks[user.id]
+            pain = last_answers[user.id].pain if user.id in last_answers else 0
+            jobs.append(
+                PushJob(
+                    push_id=push_id,
+                    morning_id=push_id,
+                    user_id=user.id,
+                    chat_id=user.chat_id,
+                    first_name=user.first_name,
+                    local_date=row["local_date"],
+                    kind="morning",
+                    ask_pain=ask,
+                    preview=None if ask else self.preview(user, pain, row["local_date"]),
+                )
+            )
+        return jobs
+
+    async def _claim_reminders(
+        self, s: AsyncSession, now: datetime, limit: int, report: Report
+    ) -> list[PushJob]:
+        stmt = (
+            select(Push, User)
+            .join(User, User.id == Push.user_id)
+            .where(Push.status == "pending", Push.due_at <= now)
+            .order_by(Push.due_at, Push.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=Push)
+        )
+        jobs = []
+        for push, user in (await s.execute(stmt)).tuples():
+            assert push.parent_id is not None
+            if not pushable(user, now):
+                push.status = "cancelled"
+                continue
+            if not within_window(push.due_at, now, self.window):
+                log.warning("reminder to user %s for %s dropped", user.id, push.local_date)
+                push.status, report.dropped = "dropped", report.dropped + 1
+                continue
+            push.status, push.claimed_at, push.attempts = "sending", now, 0
+            answer = await self._answer_of(s, user.id, push.local_date)
+            pain = answer.pain if answer is not None else 0
+            jobs.append(
+                PushJob(
+                    push_id=push.id,
+                    morning_id=push.parent_id,
+                    user_id=user.id,
+                    chat_id=user.chat_id,
+                    first_name=user.first_name,
+                    local_date=push.local_date,
+                    kind="reminder",
+                    ask_pain=False,
+                    preview=self.preview(user, pain, push.local_date),
+                )
+            )
+        return jobs
+
+    async def _insert_ignoring_duplicates(
+        self, s: AsyncSession, rows: list[dict[str, Any]]
+    ) -> dict[int, int]:
+        """Insert push rows; a (user, day, kind) already there is left alone. user_id → id."""
+        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = (
+            insert(Push)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
+            .returning(Push.user_id, Push.id)
+        )
+        return {user_id: push_id for user_id, push_id in (await s.execute(stmt)).tuples()}
+
+    async def _last_answers(self, s: AsyncSession, users: dict[int, User]) -> dict[int, PainReport]:
+        """Each user's newest morning pain answer, in one query."""
+        if not users:
+            return {}
+        newest = (
+            select(MorningPain.user_id, func.max(MorningPain.local_date).label("day"))
+            .where(MorningPain.user_id.in_(users))
+            .group_by(MorningPain.user_id)
+            .subquery()
+        )
+        stmt = select(MorningPain.user_id, MorningPain.pain, MorningPain.at).join(
+            newest,
+            (MorningPain.user_id == newest.c.user_id) & (MorningPain.local_date == newest.c.day),
+        )
+        return {uid: PainReport(pain, at) for uid, pain, at in (await s.execute(stmt)).tuples()}
+
+    async def _answer_of(self, s: AsyncSession, user_id: int, day: date) -> MorningPain | None:
+        return await s.get(MorningPain, (user_id, day))
+
+    async def record(
+        self, results: list[tuple[PushJob, SendResult]], report: Report | None = None
+    ) -> None:
+        """Store how each send ended; users who blocked the bot become inactive."""
+        if not results:
+            return
+        now = self.clock.now()
+        async with self._writer, self.sessions.begin() as s:
+            await s.execute(
+                update(Push),
+                [
+                    {
+                        "id": job.push_id,
+                        "status": result.outcome.value,
+                        "finished_at": now,
+                        "attempts": result.attempts,
+                        "message_id": result.message_id,
+                        "error": result.error[:64] if result.error else None,
+                    }
+                    for job, result in results
+                ],
+            )
+            blocked = {job.user_id for job, r in results if r.outcome is Outcome.BLOCKED}
+            if blocked:
+                await s.execute(update(User).where(User.id.in_(blocked)).values(active=False))
+        if report is not None:
+            for _job, result in results:
+                name = result.outcome.value
+                setattr(report, name, getattr(report, name) + 1)
+
+    async def sweep_stale(self) -> int:
+        """Mark pushes left "sending" by a dead process as "unknown" (never resent); count them."""
+        now = self.clock.now()
+        async with self._writer, self.sessions.begin() as s:
+            stmt = (
+                update(Push)
+                .where(Push.status == "sending", Push.claimed_at < now - STALE_AFTER)
+                .values(status="unknown", error="interrupted", finished_at=now)
+                .returning(Push.user_id, Push.local_date, Push.kind)
+                .execution_options(synchronize_session=False)
+            )
+            rows = (await s.execute(stmt)).all()
+        for user_id, day, kind in rows:
+            log.warning(
+                "%s push to user %s for %s was interrupted mid-send; not resending",
+                kind,
+                user_id,
+                day,
+            )
+        return len(rows)
+
+    # ----------------------------------------------------------------- the user's answers
+
+    async def answer(self, user_id: int, push_id: int, action: Action) -> Answer:
+        """Start now, snooze 30/60 minutes (one reminder per day) or skip today."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            push = await self._own_morning(s, user_id, push_id)
+            if push is None:
+                return Answer(Reply.NOT_FOUND)
+            user = await s.get(User, user_id)
+            assert user is not None
+            if not self._is_today(user, push, now):
+                return Answer(Reply.STALE)
+            reminder = await s.scalar(
+                select(Push).where(Push.parent_id == push.id).with_for_update()
+            )
+            if action in _SNOOZE_MINUTES:
+                if reminder is not None and reminder.status not in ("pending", "cancelled"):
+                    return Answer(Reply.ALREADY_REMINDED)
+                at = snooze(now, _SNOOZE_MINUTES[action])
+                if reminder is None:
+                    s.add(
+                        Push(
+                            user_id=user_id,
+                            local_date=push.local_date,
+                            kind="reminder",
+                            parent_id=push.id,
+                            due_at=at,
+                            status="pending",
+                            attempts=0,
+                            asked_pain=False,
+                        )
+                    )
+                else:
+                    reminder.status, reminder.due_at = "pending", at
+                push.response, push.responded_at = Reply.SNOOZED.value, now
+                return Answer(Reply.SNOOZED, remind_at=self._local(user, at))
+            if reminder is not None and reminder.status == "pending":
+                reminder.status = "cancelled"
+            reply = Reply.STARTED if action is Action.START else Reply.SKIPPED
+            push.response, push.responded_at = reply.value, now
+            return Answer(reply)
+
+    async def morning_pain(self, user_id: int, push_id: int, pain: int) -> Card | Answer:
+        """Record the 0–10 morning answer (the first one of the day counts)."""
+        if not 0 <= pain <= 10:
+            raise ValueError(f"pain must be 0..10, got {pain}")
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            push = await self._own_morning(s, user_id, push_id)
+            if push is None:
+                return Answer(Reply.NOT_FOUND)
+            user = await s.get(User, user_id)
+            assert user is not None
+            if not self._is_today(user, push, now):
+                return Answer(Reply.STALE)
+            stored = await self._answer_of(s, user_id, push.local_date)
+            if stored is None:
+                stored = MorningPain(user_id=user_id, local_date=push.local_date, pain=pain, at=now)
+                s.add(stored)
+            preview = self.preview(user, stored.pain, push.local_date)
+            return Card(push.id, user.first_name, stored.pain, preview)
+
+    async def _own_morning(self, s: AsyncSession, user_id: int, push_id: int) -> Push | None:
+        push = await s.get(Push, push_id, with_for_update=True)
+        if push is None or push.user_id != user_id or push.kind != "morning":
+            return None
+        return push
+
+    def _is_today(self, user: User, push: Push, now: datetime) -> bool:
+        """Buttons act on today's push only; yesterday's message is history."""
+        return user.tz is None or push.local_date == now.astimezone(ZoneInfo(user.tz)).date()
+
+    @staticmethod
+    def _local(user: User, when: datetime) -> datetime:
+        return when.astimezone(ZoneInfo(user.tz)) if user.tz else when
+
+    # ----------------------------------------------------------------- pause and resume
+
+    async def pause(self, user_id: int, choice: PauseChoice) -> PauseState:
+        """Hold pushes for a day, three days, a week or until /resume; drop pending reminders."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id, with_for_update=True)
+            if user is None or not _scheduled(user):
+                return PauseState(scheduled=False)
+            assert user.tz is not None
+            held = pause_until(now, choice, user.tz)
+            user.paused_until, user.paused_indefinitely = held.until, held.indefinite
+            await s.execute(
+                update(Push)
+                .where(Push.user_id == user_id, Push.status == "pending")
+                .values(status="cancelled")
+                .execution_options(synchronize_session=False)
+            )
+            await refresh_next_due(s, user, now)
+            return self._state(user)
+
+    async def resume(self, user_id: int) -> PauseState:
+        """End any pause; the next chosen morning gets its push."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id, with_for_update=True)
+            if user is None or not _scheduled(user):
+                return PauseState(scheduled=False)
+            was_paused = self._state(user).paused
+            user.paused_until, user.paused_indefinitely = None, False
+            await refresh_next_due(s, user, now)
+            state = self._state(user)
+            return PauseState(True, paused=False, was_paused=was_paused, next_push=state.next_push)
+
+    async def refresh(self, user_id: int) -> None:
+        """refresh_next_due in a transaction of its own (for callers outside one)."""
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id, with_for_update=True)
+            if user is not None:
+                await refresh_next_due(s, user, self.clock.now())
+
+    def _state(self, user: User) -> PauseState:
+        now = self.clock.now()
+        paused = user.paused_indefinitely or (
+            user.paused_until is not None and user.paused_until > now
+        )
+        until = self._local(user, user.paused_until) if paused and user.paused_until else None
+        nxt = self._local(user, user.next_due_at) if user.next_due_at else None
+        return PauseState(scheduled=True, paused=paused, until=until, next_push=nxt)
+
+
+def _scheduled(user: User) -> bool:
+    return (
+        user.onboarded_at is not None
+        and bool(user.days_mask)
+        and user.push_time is not None
+        and user.tz is not None
+    )
