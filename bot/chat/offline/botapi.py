@@ -22,7 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
-JSON: TypeAlias = dict[str, Any]
+from bot.chat.offline.wire import JSON, ApiError, ApiResponse, Upload, decode_params, int_param
+
 FaultKind: TypeAlias = Literal[429, 500, 403, 400, "slow"]
 UserMedia: TypeAlias = Literal["sticker", "photo", "voice", "location"]
 _T = TypeVar("_T")
@@ -48,54 +49,6 @@ _MAX_TEXT: Final = 4096
 _MAX_CAPTION: Final = 1024
 _COMMAND_RE: Final = re.compile(r"[a-z0-9_]{1,32}")
 
-# Form and multipart bodies carry every value as a string; these names get typed back.
-_INT_PARAMS: Final = frozenset(
-    {
-        "chat_id",
-        "message_id",
-        "offset",
-        "limit",
-        "max_connections",
-        "reply_to_message_id",
-        "message_thread_id",
-        "duration",
-        "cache_time",
-    }
-)
-_FLOAT_PARAMS: Final = frozenset({"timeout", "latitude", "longitude"})
-_BOOL_PARAMS: Final = frozenset(
-    {
-        "drop_pending_updates",
-        "show_alert",
-        "disable_notification",
-        "protect_content",
-        "allow_sending_without_reply",
-        "disable_web_page_preview",
-        "has_spoiler",
-    }
-)
-_JSON_PARAMS: Final = frozenset(
-    {
-        "reply_markup",
-        "reply_parameters",
-        "link_preview_options",
-        "entities",
-        "caption_entities",
-        "commands",
-        "scope",
-        "allowed_updates",
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """A file the bot uploaded in a multipart request, or a user sent."""
-
-    filename: str
-    content: bytes
-    mime_type: str = "application/octet-stream"
-
 
 @dataclass(frozen=True, slots=True)
 class Webhook:
@@ -104,36 +57,6 @@ class Webhook:
     url: str
     secret_token: str | None
     max_connections: int
-
-
-@dataclass(frozen=True, slots=True)
-class ApiResponse:
-    """An HTTP status with Telegram's JSON envelope."""
-
-    status: int
-    body: JSON
-
-    @property
-    def payload(self) -> bytes:
-        """The envelope as the UTF-8 JSON Telegram sends."""
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-class ApiError(Exception):
-    """A Bot API error; becomes Telegram's {"ok": false, ...} envelope."""
-
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-    def response(self) -> ApiResponse:
-        """The envelope Telegram answers this error with."""
-        body: JSON = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return ApiResponse(self.code, body)
 
 
 @dataclass(slots=True)
@@ -175,43 +98,6 @@ class _StoredFile:
     file_unique_id: str
     file_path: str
     upload: Upload = field(repr=False)
-
-
-def _decode_value(name: str, value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    if name in _INT_PARAMS:
-        try:
-            return int(value)
-        except ValueError:
-            # A chat_id may be a "@channelusername"; other int fields fail later as invalid.
-            return value
-    if name in _FLOAT_PARAMS:
-        try:
-            return float(value)
-        except ValueError:
-            raise ApiError(400, f"Bad Request: invalid {name} specified") from None
-    if name in _BOOL_PARAMS:
-        return value.lower() in {"true", "1"}
-    if name in _JSON_PARAMS:
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from None
-    return value
-
-
-def _decode(params: Mapping[str, object], files: Mapping[str, Upload]) -> JSON:
-    decoded: JSON = {k: _decode_value(k, v) for k, v in params.items() if v is not None}
-    decoded.update(files)
-    return decoded
-
-
-def _int_param(p: JSON, name: str, default: int) -> int:
-    value = p.get(name, default)
-    if not isinstance(value, int):
-        raise ApiError(400, f"Bad Request: invalid {name} specified")
-    return value
 
 
 def _png_size(content: bytes) -> tuple[int, int]:
@@ -260,25 +146,10 @@ class MemoryBotApi:
         }
         self._clock = clock
         self._lock = threading.RLock()
-        self._users: dict[int, JSON] = {}
-        self._chats: dict[int, JSON] = {}
-        self._messages: defaultdict[int, dict[int, JSON]] = defaultdict(dict)
-        self._last_message_id: dict[int, int] = {}
-        self._reply_keyboards: dict[int, list[str]] = {}
-        self._blocked: set[int] = set()
-        self._open_queries: set[str] = set()
-        self._files: dict[str, _StoredFile] = {}
-        self._file_paths: dict[str, _StoredFile] = {}
-        self._commands: dict[tuple[str, str], list[JSON]] = {}
-        self._queue: list[JSON] = []
-        self._allowed_updates: frozenset[str] | None = None
-        self._webhook: Webhook | None = None
-        self._webhook_error: tuple[int, str] | None = None
-        self._calls: list[ApiCall] = []
-        self._faults: list[_Fault] = []
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._poll_epoch = 0
         self._release_epoch = 0
+        # Ids keep counting across resets, so a late webhook ack can never hit a new update.
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._file_numbers = itertools.count(1)
@@ -305,6 +176,32 @@ class MemoryBotApi:
         }
         # Telegram method names are case-insensitive.
         self._method_names = {name.lower(): name for name in [*self._handlers, "getUpdates"]}
+        self._clear()
+
+    def _clear(self) -> None:
+        self._users: dict[int, JSON] = {}
+        self._chats: dict[int, JSON] = {}
+        self._messages: defaultdict[int, dict[int, JSON]] = defaultdict(dict)
+        self._last_message_id: dict[int, int] = {}
+        self._reply_keyboards: dict[int, list[str]] = {}
+        self._blocked: set[int] = set()
+        self._open_queries: set[str] = set()
+        self._files: dict[str, _StoredFile] = {}
+        self._file_paths: dict[str, _StoredFile] = {}
+        self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self._queue: list[JSON] = []
+        self._allowed_updates: frozenset[str] | None = None
+        self._webhook: Webhook | None = None
+        self._webhook_error: tuple[int, str] | None = None
+        self._calls: list[ApiCall] = []
+        self._faults: list[_Fault] = []
+
+    def reset(self) -> None:
+        """Forget every chat, update, call, fault and setting; open long polls end now."""
+        with self._lock:
+            self._clear()
+            self._release_epoch += 1
+            self._changed()
 
     # ----------------------------------------------------------------- the bot's side
 
@@ -338,7 +235,7 @@ class MemoryBotApi:
         try:
             if name is None:
                 raise ApiError(404, "Not Found")
-            record.params = _decode(params or {}, files or {})
+            record.params = decode_params(params or {}, files or {})
             with self._lock:
                 delay = self._take_fault(name)
                 if name != "getUpdates":
@@ -456,8 +353,8 @@ class MemoryBotApi:
                 raise ApiError(409, WEBHOOK_ACTIVE)
             if "allowed_updates" in p:
                 self._set_allowed_updates(p["allowed_updates"])
-            self._confirm(_int_param(p, "offset", 0))
-            limit = max(1, min(100, _int_param(p, "limit", 100)))
+            self._confirm(int_param(p, "offset", 0))
+            limit = max(1, min(100, int_param(p, "limit", 100)))
             timeout = max(0.0, float(p.get("timeout", 0)))
             # A newer getUpdates ends the one still waiting, as on Telegram.
             self._poll_epoch += 1

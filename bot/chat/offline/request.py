@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from typing import IO, Final
+from typing import IO
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from telegram._utils.defaultvalue import DefaultValue
@@ -12,11 +11,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.chat.offline.botapi import ApiError, MemoryBotApi, Upload
-
-# Telegram's URL shapes: <base>/bot<token>/<method> and <base>/file/bot<token>/<path>.
-_URL: Final = re.compile(r"/(?P<file>file/)?bot(?P<token>[^/]+)/(?P<rest>.+)$")
-_NOT_FOUND: Final = ApiError(404, "Not Found").response()
+from bot.chat.offline.botapi import MemoryBotApi
+from bot.chat.offline.wire import NOT_FOUND, URL_PATH, Upload
 
 
 def _content(data: bytes | IO[bytes]) -> bytes:
@@ -67,9 +63,9 @@ class MemoryRequest(BaseRequest):
             raise RuntimeError("This MemoryRequest is not initialized!")
         parts = urlsplit(url)
         # File URLs arrive percent-encoded (the token's colon too).
-        match = _URL.search(unquote(parts.path))
+        match = URL_PATH.search(unquote(parts.path))
         if match is None:
-            return _NOT_FOUND.status, _NOT_FOUND.payload
+            return NOT_FOUND.status, NOT_FOUND.payload
         timeout = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
         try:
             async with asyncio.timeout(timeout):
@@ -93,5 +89,5 @@ class MemoryRequest(BaseRequest):
     def _download(self, token: str, file_path: str) -> tuple[int, bytes]:
         content = self._api.file_content(file_path) if token == self._api.token else None
         if content is None:
-            return _NOT_FOUND.status, _NOT_FOUND.payload
+            return NOT_FOUND.status, NOT_FOUND.payload
         return 200, content
