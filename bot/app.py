@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -20,6 +22,7 @@ from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.handlers import basic, profile, router
 from bot.chat.handlers import pushes as push_handlers
 from bot.chat.jobs import schedule_pushes
+from bot.domain import timezones
 from bot.services import Services
 
 # Handler groups run in order; the first matching handler of a group wins.
@@ -28,6 +31,7 @@ GROUP_MAIN = 0
 
 PRIVATE = filters.ChatType.PRIVATE
 TYPED = filters.TEXT & ~filters.COMMAND
+PRELOAD_KEY = "preload"  # holds the task, so it is not garbage-collected mid-way
 
 
 def build_application(
@@ -74,9 +78,7 @@ def register_handlers(app: App) -> None:
         CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(profile.on_button, pattern=r"^p:"),
         CallbackQueryHandler(profile.on_rescreen, pattern=r"^rescreen$"),
-        MessageHandler(
-            PRIVATE & (filters.TEXT | filters.LOCATION) & ~filters.COMMAND, router.on_text
-        ),
+        MessageHandler(PRIVATE & (TYPED | filters.LOCATION), router.on_text),
         MessageHandler(PRIVATE & filters.COMMAND, basic.on_unknown_text),
         MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, basic.on_media),
     ]
@@ -85,5 +87,8 @@ def register_handlers(app: App) -> None:
 
 
 async def on_startup(app: App) -> None:
-    """Work every transport does once the bot is initialised: the command menu."""
+    """Work every transport does once the bot is initialised: the command menu, lookups."""
     await app.bot.set_my_commands(bot_commands())
+    # The city index takes about a second to build; do it now, off the event loop, rather
+    # than inside the first user's "which city?" answer.
+    app.bot_data[PRELOAD_KEY] = asyncio.create_task(asyncio.to_thread(timezones.preload))
