@@ -466,10 +466,11 @@ class MemoryBotApi:
 
         `first_name` names a new user "Ann" unless given; a known user keeps their name.
         """
-        message = self._user_message(user_id, first_name, chat_id, chat_type, title, text=text)
-        if entities := _command_entities(text):
-            message["entities"] = entities
-        return self._store_and_enqueue(message)
+        with self._lock:
+            message = self._user_message(user_id, first_name, chat_id, chat_type, title, text=text)
+            if entities := _command_entities(text):
+                message["entities"] = entities
+            return self._store_and_enqueue(message)
 
     def group_message(
         self,
@@ -525,9 +526,10 @@ class MemoryBotApi:
             }
         else:
             raise ValueError(f"unknown message kind {kind!r}")
-        message = self._user_message(user_id, None, None, "private", "", **body)
-        message.update(fields)
-        return self._store_and_enqueue(message)
+        with self._lock:
+            message = self._user_message(user_id, None, None, "private", "", **body)
+            message.update(fields)
+            return self._store_and_enqueue(message)
 
     def user_location(self, user_id: int, lat: float, lon: float) -> JSON:
         """Queue a location a user shares."""
@@ -733,7 +735,7 @@ class MemoryBotApi:
                 return None
             raise ApiError(400, "Bad Request: message to be replied not found")
         # Telegram does not nest a reply's own reply_to_message.
-        return {k: v for k, v in original.items() if k != "reply_to_message"}
+        return copy.deepcopy({k: v for k, v in original.items() if k != "reply_to_message"})
 
     def _post(self, chat_id: int, p: JSON, content: JSON) -> JSON:
         """Store a bot message (with reply and markup) and return it as Telegram would."""

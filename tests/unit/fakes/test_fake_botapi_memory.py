@@ -18,6 +18,7 @@ from telegram import (
     InlineKeyboardMarkup,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    ReplyParameters,
     Update,
 )
 from telegram.error import (
@@ -103,6 +104,20 @@ async def test_send_edit_delete_follow_telegram(api: MemoryBotApi, bot: telegram
     assert api.sent_to(ANN) == []
     with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(ANN, sent.message_id)
+
+
+async def test_group_message_and_a_quoted_reply(api: MemoryBotApi, bot: telegram.Bot) -> None:
+    said = api.group_message(ANN, -100123, "/start@backcoach_bot", title="Back club")
+    (update,) = await bot.get_updates()
+    assert update.effective_chat is not None and update.effective_chat.type == "supergroup"
+    assert update.message is not None and update.message.entities[0].length == 20
+    reply = await bot.send_message(
+        -100123, "Hi all", reply_parameters=ReplyParameters(said["message"]["message_id"])
+    )
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.text == "/start@backcoach_bot"
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await bot.send_message(-100123, "Hi", reply_parameters=ReplyParameters(99))
 
 
 async def test_unchanged_edit_is_a_400_not_modified(api: MemoryBotApi, bot: telegram.Bot) -> None:
