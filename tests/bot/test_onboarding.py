@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -55,6 +55,7 @@ async def test_whole_onboarding_with_buttons_ends_at_the_summary(
     assert user.onboarded_at is None  # not until they choose how to begin
 
     await chat.press("Wait for the morning")
+    assert "Mon 23 Nov at 07:30" in chat.last_text()  # the clock stands on Sat 21 Nov
     user = await services.users.get(USER)
     assert user is not None and user.onboarded_at is not None
     async with services.sessions() as s:
@@ -163,9 +164,7 @@ async def test_days_can_be_picked_one_by_one_and_need_two(
     assert user is not None and user.days_mask == (1 << 1) | (1 << 5)
 
 
-async def test_an_evening_time_needs_a_confirmation(
-    chat: Conversation, services: Services
-) -> None:
+async def test_an_evening_time_needs_a_confirmation(chat: Conversation, services: Services) -> None:
     await answer_all(chat, [*TO_DAYS, "[Mon · Wed]", "19:00"])
     assert "isn't in the morning" in chat.last_text()
     await chat.press("No")
@@ -341,3 +340,29 @@ async def test_settings_change_the_level_and_retake_the_safety_screen(
 async def test_settings_before_onboarding_points_to_start(chat: Conversation) -> None:
     await chat.say("/settings")
     assert "/start" in chat.last_text()
+
+
+async def test_settings_pause_and_resume_the_morning_messages(
+    chat: Conversation, services: Services
+) -> None:
+    await answer_all(chat, [*FULL, "[Wait for the morning]", "/settings", "[Pause messages]"])
+    await chat.press("1")  # the first length offered
+    user = await services.users.get(USER)
+    assert user is not None and (user.paused_until is not None or user.paused_indefinitely)
+    await answer_all(chat, ["/settings"])
+    assert "paused" in chat.last_text()
+    await chat.press("Resume messages")
+    user = await services.users.get(USER)
+    assert user is not None and user.paused_until is None and not user.paused_indefinitely
+
+
+async def test_changing_the_time_in_settings_moves_the_next_push_at_once(
+    chat: Conversation, services: Services
+) -> None:
+    await answer_all(chat, [*FULL, "[Wait for the morning]"])
+    before = await services.users.get(USER)
+    assert before is not None and before.next_due_at is not None
+    await answer_all(chat, ["/settings", "[Time]", "[09:00]"])
+    after = await services.users.get(USER)
+    assert after is not None and after.next_due_at is not None
+    assert after.next_due_at - before.next_due_at == timedelta(hours=1, minutes=30)

@@ -6,6 +6,7 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.chat import render_profile as render
 from bot.chat.context import Ctx
+from bot.chat.handlers import pushes
 from bot.domain import onboarding as ob
 from bot.services.onboarding import View
 from bot.texts import t
@@ -63,6 +64,11 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     view = await context.services.onboarding.answer(query.from_user.id, ob.Press(value), version)
     await _after_press(query, view, context)
+    # Pausing and resuming belong to the morning messages; settings only lead there.
+    if view.action == "pause":
+        await pushes.on_pause(update, context)
+    elif view.action == "resume":
+        await pushes.on_resume(update, context)
 
 
 def _own_chat(query: CallbackQuery) -> bool:
@@ -117,7 +123,8 @@ async def _after_press(query: CallbackQuery, view: View, context: Ctx) -> None:
         return
     if view.hint is None:
         await message.edit_reply_markup(reply_markup=None)
-    await show(message, view, context, name=query.from_user.first_name)
+    if view.action is None:
+        await show(message, view, context, name=query.from_user.first_name)
 
 
 async def show(message: Message, view: View, context: Ctx, *, name: str) -> None:
