@@ -312,9 +312,11 @@ class PushService:
                     .with_for_update(skip_locked=True)
                 )
                 users = list((await s.scalars(stmt)).all())
-                jobs += await self._claim_mornings(s, users, now, report)
-                if len(users) < wanted:
+                if not users:
                     break
+                # Users dropped or not pushable yield no job: look again until enough jobs or
+                # nothing is due (a user only ever moves forward, so this ends).
+                jobs += await self._claim_mornings(s, users, now, report)
         return jobs
 
     async def _claim_mornings(
@@ -394,7 +396,7 @@ class PushService:
             .with_for_update(skip_locked=True, of=Push)
         )
         jobs = []
-        for push, user in (await s.execute(stmt)).tuples():
+        for push, user in (await s.execute(stmt)).all():
             assert push.parent_id is not None
             if not pushable(user, now):
                 push.status = "cancelled"
@@ -432,7 +434,7 @@ class PushService:
             .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
             .returning(Push.user_id, Push.id)
         )
-        return {user_id: push_id for user_id, push_id in (await s.execute(stmt)).tuples()}
+        return {user_id: push_id for user_id, push_id in (await s.execute(stmt)).all()}
 
     async def _last_answers(self, s: AsyncSession, users: dict[int, User]) -> dict[int, PainReport]:
         """Each user's newest morning pain answer, in one query."""
@@ -448,7 +450,7 @@ class PushService:
             newest,
             (MorningPain.user_id == newest.c.user_id) & (MorningPain.local_date == newest.c.day),
         )
-        return {uid: PainReport(pain, at) for uid, pain, at in (await s.execute(stmt)).tuples()}
+        return {uid: PainReport(pain, at) for uid, pain, at in (await s.execute(stmt)).all()}
 
     async def _answer_of(self, s: AsyncSession, user_id: int, day: date) -> MorningPain | None:
         return await s.get(MorningPain, (user_id, day))
