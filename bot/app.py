@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -17,11 +16,16 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.chat import timers as player_timers
 from bot.chat.commands import bot_commands
 from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.handlers import basic, profile, router
+from bot.chat.handlers import player as player_handlers
+from bot.chat.handlers import privacy as privacy_handlers
 from bot.chat.handlers import pushes as push_handlers
 from bot.chat.jobs import schedule_pushes
+from bot.chat.metrics import METRICS_KEY, Metrics, SideServer, TimedUpdates, count_error
+from bot.chat.rate_limit import build_rate_limiter
 from bot.domain import timezones
 from bot.services import Services
 
@@ -32,6 +36,7 @@ GROUP_MAIN = 0
 PRIVATE = filters.ChatType.PRIVATE
 TYPED = filters.TEXT & ~filters.COMMAND
 PRELOAD_KEY = "preload"  # holds the task, so it is not garbage-collected mid-way
+SIDE_SERVER_KEY = "side_server"
 
 
 def build_application(
@@ -51,14 +56,18 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     if base_url is not None:
         builder = builder.base_url(base_url)
+    metrics = Metrics()
+    # One update at a time, as PTB's default, but timed for /metrics.
+    builder = builder.concurrent_updates(TimedUpdates(metrics))
     if rate_limited:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=services.settings.push_rate, max_retries=3)
-        )
+        builder = builder.rate_limiter(build_rate_limiter(services.settings, token, metrics))
     app: App = builder.post_init(on_startup).build()
     app.bot_data[SERVICES_KEY] = services
+    app.bot_data[METRICS_KEY] = metrics
     register_handlers(app)
+    app.add_error_handler(count_error)
     schedule_pushes(app)
+    player_timers.install(app)
     return app
 
 
@@ -73,7 +82,9 @@ def register_handlers(app: App) -> None:
     main = [
         CommandHandler("start", profile.on_start, filters=PRIVATE),
         CommandHandler("help", basic.on_help, filters=PRIVATE),
+        *player_handlers.handlers(),
         *push_handlers.handlers(),
+        *privacy_handlers.handlers(),
         CommandHandler("settings", profile.on_settings, filters=PRIVATE),
         CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(profile.on_button, pattern=r"^p:"),
@@ -89,6 +100,16 @@ def register_handlers(app: App) -> None:
 async def on_startup(app: App) -> None:
     """Work every transport does once the bot is initialised: the command menu, lookups."""
     await app.bot.set_my_commands(bot_commands())
+    services: Services = app.bot_data[SERVICES_KEY]
+    port = services.settings.metrics_port
+    if port and SIDE_SERVER_KEY not in app.bot_data:
+        app.bot_data[SIDE_SERVER_KEY] = SideServer(
+            app.bot_data[METRICS_KEY],
+            services.db_ok,
+            asyncio.get_running_loop(),
+            services.settings.webhook_listen,
+            port,
+        ).start()
     # The city index takes about a second to build; do it now, off the event loop, rather
     # than inside the first user's "which city?" answer.
     app.bot_data[PRELOAD_KEY] = asyncio.create_task(asyncio.to_thread(timezones.preload))

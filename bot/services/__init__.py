@@ -11,6 +11,8 @@ from bot.config import Settings
 from bot.db.engine import make_engine, make_sessions
 from bot.services.clock import Clock, SystemClock
 from bot.services.onboarding import OnboardingService
+from bot.services.player import PlayerService
+from bot.services.privacy import PrivacyService
 from bot.services.pushes import PushService, refresh_next_due
 from bot.services.users import UserService
 
@@ -26,6 +28,8 @@ class Services:
     users: UserService
     onboarding: OnboardingService
     pushes: PushService
+    privacy: PrivacyService
+    player: PlayerService
 
     async def db_ok(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -54,4 +58,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         users=UserService(sessions, clock),
         onboarding=OnboardingService(sessions, clock, reschedule=refresh_next_due),
         pushes=PushService(sessions, clock, settings),
+        privacy=PrivacyService(sessions, clock),
+        player=PlayerService(sessions, clock, default_timezone=settings.default_timezone),
     )

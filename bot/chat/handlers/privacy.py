@@ -1,0 +1,108 @@
+"""/privacy, /export and /delete (also reached from /settings as "withdraw consent")."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.chat.context import Ctx
+from bot.chat.keyboards import keyboard
+from bot.texts import t
+
+log = logging.getLogger(__name__)
+
+PREFIX = "prv"
+ASK, ERASE, KEEP = "ask", "erase", "keep"
+
+
+def add_to_settings(menu: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """The /settings menu with a "withdraw consent" button (leading to /delete) above Close."""
+    rows = list(menu.inline_keyboard)
+    withdraw = keyboard([[(t("privacy.btn_withdraw"), f"{PREFIX}:{ASK}")]]).inline_keyboard
+    return InlineKeyboardMarkup([*rows[:-1], *withdraw, *rows[-1:]])
+
+
+async def on_privacy(update: Update, context: Ctx) -> None:
+    """/privacy: what is stored, why, for how long, and how to export or erase it."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(t("privacy.about"))
+
+
+async def on_export(update: Update, context: Ctx) -> None:
+    """/export: everything stored about the user, as a JSON document."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    export = await context.services.privacy.export(user.id)
+    if export is None:
+        await message.reply_text(t("privacy.export_nothing"))
+        return
+    document = InputFile(export.to_bytes(), filename=export.filename)
+    await message.reply_document(document, caption=t("privacy.export_caption"))
+
+
+async def on_delete(update: Update, context: Ctx) -> None:
+    """/delete: ask first; nothing happens until the user confirms."""
+    assert update.effective_message is not None
+    await _ask(update.effective_message)
+
+
+async def _ask(message: Message) -> None:
+    buttons = [
+        [(t("privacy.btn_delete_yes"), f"{PREFIX}:{ERASE}")],
+        [(t("privacy.btn_delete_no"), f"{PREFIX}:{KEEP}")],
+    ]
+    await message.reply_text(t("privacy.delete_ask"), reply_markup=keyboard(buttons))
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """The withdraw button in /settings, and the answer to the /delete question."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    message = query.message
+    # Only in the presser's own private chat: nobody erases someone else from a group.
+    if not isinstance(message, Message) or message.chat.id != query.from_user.id:
+        await query.answer()
+        return
+    await query.answer()
+    action = query.data.partition(":")[2]
+    await message.edit_reply_markup(reply_markup=None)
+    if action == ASK:
+        # The settings menu stays open no longer: its buttons would act on erased data.
+        await context.services.onboarding.cancel(query.from_user.id)
+        await _ask(message)
+    elif action == ERASE:
+        await _erase(query.from_user.id, message, context)
+    elif action == KEEP:
+        await message.reply_text(t("privacy.delete_kept"))
+
+
+async def _erase(user_id: int, message: Message, context: Ctx) -> None:
+    removed = await context.services.privacy.delete(user_id)
+    cancelled = _cancel_jobs(user_id, context)
+    log.info(
+        "user %s erased: %s rows, %s jobs cancelled", user_id, sum(removed.values()), cancelled
+    )
+    await message.reply_text(t("privacy.deleted" if removed else "privacy.delete_nothing"))
+
+
+def _cancel_jobs(user_id: int, context: Ctx) -> int:
+    """Drop in-memory jobs made for this user (timers live in rows, which are already gone)."""
+    if context.job_queue is None:
+        return 0
+    jobs = [j for j in context.job_queue.jobs() if user_id in (j.user_id, j.chat_id)]
+    for job in jobs:
+        job.schedule_removal()
+    return len(jobs)
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    """The privacy handlers, to sit in the main group before the catch-all text handlers."""
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("privacy", on_privacy, filters=private),
+        CommandHandler("export", on_export, filters=private),
+        CommandHandler("delete", on_delete, filters=private),
+        CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"),
+    ]
