@@ -20,6 +20,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -179,3 +180,120 @@ class MorningPain(Base):
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
     pain: Mapped[int] = mapped_column(SmallInteger)
     at: Mapped[datetime]
+
+
+class PlayedRoutine(Base):
+    """One day's routine as played: its exercises, where the user stands, and how it ended.
+
+    Everything the player needs to continue after a crash is in this row (and the pending
+    timer it points at); the chat layer keeps nothing that cannot be rebuilt from it.
+    """
+
+    __tablename__ = "routines"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    local_date: Mapped[date] = mapped_column(Date)
+    # open | done | stopped | declined | safety | expired
+    status: Mapped[str] = mapped_column(String(10))
+    # The player's place: see bot.domain.player.State.
+    phase: Mapped[str] = mapped_column(String(12))
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    segment: Mapped[int] = mapped_column(SmallInteger, default=0)
+    left_ms: Mapped[int | None] = mapped_column(Integer)
+    back_phase: Mapped[str | None] = mapped_column(String(12))
+    hurt_kind: Mapped[str | None] = mapped_column(String(16))
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    minutes_planned: Mapped[int] = mapped_column(SmallInteger)
+    short: Mapped[bool] = mapped_column(Boolean, default=False)
+    gentle: Mapped[bool] = mapped_column(Boolean, default=False)
+    pain_used: Mapped[int] = mapped_column(SmallInteger)
+    # [{exercise_id, section, dose, est_seconds}] as built, so a restart replays the same plan.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The message whose buttons are live; a button on any other message is stale.
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The pending timer of a running hold or rest (no foreign key: the two rows point at
+    # each other, and the timer row already names its routine).
+    timer_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Bumped on every change; the chat layer records a sent card only if nothing moved since.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+    end_pain: Mapped[int | None] = mapped_column(SmallInteger)
+
+    __table_args__ = (
+        Index("ix_routines_user_id_local_date", "user_id", "local_date"),
+        # One open routine per user: two /routine at once cannot open two.
+        Index(
+            "uq_routines_open_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class ExerciseRecord(Base):
+    """One exercise of a played routine: its dose, and whether it was done, skipped or hurt."""
+
+    __tablename__ = "exercise_records"
+
+    routine_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("routines.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    idx: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    # Copied from the routine, so "what did this user do lately" is one indexed query.
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    local_date: Mapped[date] = mapped_column(Date)
+    exercise_id: Mapped[str] = mapped_column(String(40))
+    dose: Mapped[dict[str, Any]]
+    shown_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    # done | skipped | hurt | stopped; empty while open or never reached
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    at: Mapped[datetime | None]
+    # The latest pain report for this exercise (a bot.domain.safety.PainKind and 0–10).
+    pain_kind: Mapped[str | None] = mapped_column(String(16))
+    pain: Mapped[int | None] = mapped_column(SmallInteger)
+    pain_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_exercise_records_user_id_local_date", "user_id", "local_date"),)
+
+
+class RoutineTimer(Base):
+    """A hold or rest timer: fired at most once (claimed by pending → fired), kept as history."""
+
+    __tablename__ = "routine_timers"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    routine_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("routines.id", ondelete="CASCADE"),
+        index=True,
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    segment: Mapped[int] = mapped_column(SmallInteger)
+    # hold | rest
+    kind: Mapped[str] = mapped_column(String(8))
+    # The whole part's length, and this run's (shorter after a pause).
+    seconds: Mapped[int] = mapped_column(Integer)
+    run_ms: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    # pending | fired | cancelled | missed
+    status: Mapped[str] = mapped_column(String(10))
+    fired_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_routine_timers_status_due_at", "status", "due_at"),)

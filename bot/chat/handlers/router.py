@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.chat.context import Ctx
-from bot.chat.handlers import basic, profile
+from bot.chat.handlers import basic, player, profile
 
 
 async def on_text(update: Update, context: Ctx) -> None:
@@ -16,5 +16,7 @@ async def on_text(update: Update, context: Ctx) -> None:
         await basic.on_unknown_text(update, context)
         return
     if await profile.on_text(update, context):
+        return
+    if await player.on_text(update, context):
         return
     await basic.on_unknown_text(update, context)

@@ -1,0 +1,219 @@
+"""Routine player handlers: /routine, the morning Start button, card buttons and typed words."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.chat import render_player as render
+from bot.chat import render_pushes, timers
+from bot.chat.context import App, Ctx
+from bot.chat.handlers import profile
+from bot.domain import player as pl
+from bot.domain.parsing import Intent, parse_intent
+from bot.services.player import Reply, Result
+from bot.services.pushes import Action as PushAction
+from bot.services.pushes import Reply as PushReply
+from bot.texts import t
+
+# Typed words that only make sense inside a routine: with none open, say how to start one.
+_PLAYER_INTENTS = frozenset(
+    {Intent.DONE, Intent.SKIP, Intent.HURT, Intent.STOP, Intent.PAUSE, Intent.RESUME}
+)
+
+
+def _app(context: Ctx) -> App:
+    # Ctx is the context type this Application was built with (see bot.app).
+    return cast(App, context.application)
+
+
+async def on_routine(update: Update, context: Ctx) -> None:
+    """/routine: today's intro, or the routine where the user left it."""
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    await open_routine(context, user.id, message.chat_id, message)
+
+
+async def open_routine(context: Ctx, user_id: int, chat_id: int, message: Message) -> None:
+    """Open (or resume) today's routine and show it."""
+    result = await context.services.player.open(user_id, chat_id)
+    await present(context, result, chat_id=chat_id, message=message)
+
+
+async def on_push_start(update: Update, context: Ctx) -> None:
+    """The morning message's Start button: recorded as the push's answer, then the intro."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parsed = render_pushes.parse_push_callback(query.data)
+    if parsed is None or not _own_chat(query) or not isinstance(query.message, Message):
+        await query.answer(t("player.ended"))
+        return
+    push_id, _value = parsed
+    answer = await context.services.pushes.answer(query.from_user.id, push_id, PushAction.START)
+    if answer.reply is not PushReply.STARTED:
+        await query.answer(render_pushes.answer(answer), show_alert=True)
+        return
+    await query.answer()
+    await timers.strip(_app(context), query.message.chat_id, query.message.message_id)
+    await open_routine(context, query.from_user.id, query.message.chat_id, query.message)
+
+
+def _own_chat(query: CallbackQuery) -> bool:
+    """Player buttons act only in the presser's own private chat (whose id is theirs)."""
+    message = query.message
+    return message is not None and message.chat.id == query.from_user.id
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """A player button: acts once, only on the live card of the presser's open routine."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parsed = render.parse_callback(query.data)
+    message = query.message
+    if parsed is None or not _own_chat(query) or not isinstance(message, Message):
+        await query.answer(t("player.ended"))
+        return
+    routine_id, position, action, value = parsed
+    result = await context.services.player.press(
+        query.from_user.id, routine_id, position, action, value, message.message_id
+    )
+    if result.reply is Reply.ENDED:
+        await query.answer(t("player.ended"))
+        await _quietly_strip(query)
+        return
+    if result.reply is Reply.STALE:
+        await query.answer(t("player.stale"))
+        return
+    await query.answer()
+    await present(context, result, chat_id=message.chat_id, message=message)
+
+
+async def _quietly_strip(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(None)
+    except TelegramError:
+        return
+
+
+async def on_text(update: Update, context: Ctx) -> bool:
+    """A typed word for the open routine (or "start" to open one); False if not ours."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    if message.text is None:
+        return False
+    result = await context.services.player.typed(user.id, message.text)
+    if result.reply is Reply.NONE:
+        intent = parse_intent(message.text)
+        if intent is Intent.START:
+            await open_routine(context, user.id, message.chat_id, message)
+            return True
+        if intent in _PLAYER_INTENTS:
+            await message.reply_text(t("player.no_routine"))
+            return True
+        return False
+    if result.reply in (Reply.HINT, Reply.STALE) and result.snapshot is not None:
+        await message.reply_text(render.hint(result.snapshot.state.phase))
+        return True
+    await present(context, result, chat_id=message.chat_id, message=message)
+    return True
+
+
+async def present(context: Ctx, result: Result, *, chat_id: int, message: Message) -> None:
+    """Show what a use case changed: a new message, an edit in place, or the end."""
+    app, bot = _app(context), context.bot
+    editor = timers.runtime(app).editor
+    if result.reply is Reply.BLOCKED:
+        assert result.blocked is not None
+        if result.snapshot is not None:
+            editor.forget(result.snapshot.routine_id)
+            if result.previous_message_id is not None:
+                await timers.strip(app, chat_id, result.previous_message_id)
+            await bot.send_message(chat_id, t("player.safety_stopped"))
+        text, markup = render.blocked(result.blocked)
+        await bot.send_message(chat_id, text, reply_markup=markup)
+        return
+    if result.reply is Reply.ALREADY:
+        assert result.summary is not None
+        next_at = render.next_routine(result.summary.next_at)
+        await bot.send_message(chat_id, t("player.already", next=next_at))
+        return
+    if result.reply is not Reply.OK or result.snapshot is None:
+        return
+    snap, step, previous = result.snapshot, result.step, result.previous_message_id
+    if result.cancelled_timer is not None:
+        timers.unschedule(app, result.cancelled_timer)
+    # This update redraws the card itself; the countdown picks it up again if it runs.
+    editor.forget(snap.routine_id)
+    if step is None:
+        if previous is not None:
+            await timers.strip(app, chat_id, previous)
+        if result.resumed:
+            editor.sent(chat_id)
+            await bot.send_message(chat_id, t("player.resumed"))
+        await timers.send_view(app, snap)
+        if snap.timer is not None:
+            timers.schedule(app, snap.timer)
+        return
+    if step.end is not None:
+        await _ended(context, result, step.end, chat_id, message)
+        return
+    if step.new_card:
+        if previous is not None:
+            if step.report is not None and step.outcome is None:
+                # A mild ache: the question becomes the reassurance; the card comes back.
+                await _replace(app, chat_id, previous, render.hurt_note())
+            else:
+                await timers.strip(app, chat_id, previous)
+        await timers.send_view(app, snap, step)
+    elif previous is None:
+        await timers.send_view(app, snap, step)
+    else:
+        text, markup = render.view(snap, context.services.clock.now(), step)
+        await editor.edit_now(snap, previous, text, markup)
+    if step.timer_ms is not None and snap.timer is not None:
+        timers.schedule(app, snap.timer)
+
+
+async def _ended(context: Ctx, result: Result, end: pl.End, chat_id: int, message: Message) -> None:
+    app = _app(context)
+    previous = result.previous_message_id
+    summary = result.summary
+    assert summary is not None
+    if end is pl.End.DECLINED:
+        text = t("player.not_today", next=render.next_routine(summary.next_at))
+    elif end is pl.End.SAFETY:
+        text = t("player.leg_end")
+    else:
+        text = render.summary(summary)
+    if previous is not None:
+        await _replace(app, chat_id, previous, text)
+    else:
+        timers.runtime(app).editor.sent(chat_id)
+        await context.bot.send_message(chat_id, text)
+    if end is pl.End.SAFETY:
+        assert result.snapshot is not None
+        user_id = result.snapshot.user_id
+        view = await context.services.onboarding.rescreen(user_id, "leg_symptoms")
+        await profile.show(message, view, context, name=summary.first_name)
+
+
+async def _replace(app: App, chat_id: int, message_id: int, text: str) -> None:
+    """Turn a message into plain text without buttons (quietly: it may be gone)."""
+    timers.runtime(app).editor.budget.spend()
+    try:
+        await app.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+    except TelegramError:
+        timers.runtime(app).editor.sent(chat_id)
+        await app.bot.send_message(chat_id, text)
+
+
+def handlers() -> list[BaseHandler[Update, Ctx, None]]:
+    """The player's handlers; they sit before the push handlers (the Start button is ours)."""
+    return [
+        CommandHandler("routine", on_routine, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(on_push_start, pattern=r"^push:\d+:start$"),
+        CallbackQueryHandler(on_button, pattern=rf"^{render.PREFIX}:"),
+    ]
