@@ -87,6 +87,14 @@ def texts(chat: Conversation) -> list[str]:
     return [str(m.get("text", "")) for m in chat.messages()]
 
 
+def card(chat: Conversation) -> str:
+    """The newest message with buttons (the live card, even after a release message)."""
+    for message in reversed(chat.messages()):
+        if MemoryBotApi.buttons(message):
+            return str(message.get("text", ""))
+    return ""
+
+
 def labels(chat: Conversation) -> list[str]:
     for message in reversed(chat.messages()):
         buttons = MemoryBotApi.buttons(message)
