@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.db.tables import MorningPain, Push, User
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
-from bot.services.scheduler import fan_out
+from bot.services.scheduler import Pacer, fan_out
 from content.library import load_library
 from content.routines import RoutineRequest, build_routine
 
@@ -263,6 +263,7 @@ class PushService:
         settings: Settings,
         *,
         workers: int | None = None,
+        paced: bool = True,
         preview: Previewer = _content_preview,
     ) -> None:
         self.sessions = sessions
@@ -271,6 +272,9 @@ class PushService:
         # About one second of sends in flight: enough to keep the rate limiter busy, few
         # enough that a crash leaves only a handful of pushes in doubt.
         self.workers = workers or max(4, min(MAX_CLAIM, round(settings.push_rate)))
+        # Claims follow the send rate, so a claimed push goes out at once instead of waiting
+        # in the rate limiter's queue, where a crash would leave it "sending" but unsent.
+        self.pacer = Pacer(settings.push_rate) if paced else None
         self.preview = preview
         # SQLite has one writer; queueing here is cheaper than its busy-wait back-off.
         self._writer: AbstractAsyncContextManager[Any] = (
@@ -290,7 +294,8 @@ class PushService:
         async def record(results: list[tuple[PushJob, SendResult]]) -> None:
             await self.record(results, report)
 
-        await fan_out(claim, send, record, workers=self.workers, keep_going=keep_going)
+        pace = self.pacer.wait if self.pacer is not None else None
+        await fan_out(claim, send, record, workers=self.workers, keep_going=keep_going, pace=pace)
         return report
 
     async def claim(self, limit: int, report: Report | None = None) -> list[PushJob]:

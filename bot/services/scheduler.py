@@ -60,6 +60,24 @@ class Batcher(Generic[T, R]):
             self._draining = False
 
 
+class Pacer:
+    """Spaces events `1/rate` seconds apart, allowing a burst of one second's worth after a lull."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.burst = max(1.0, rate)
+        self._next = float("-inf")
+
+    async def wait(self) -> None:
+        """Return when the next event may happen."""
+        now = asyncio.get_running_loop().time()
+        # Virtual scheduling: each event books the next free slot; a lull frees a burst.
+        slot = max(self._next, now - (self.burst - 1) * self.interval)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 async def fan_out(
     claim: Callable[[int], Awaitable[Sequence[J]]],
     send: Callable[[J], Awaitable[O]],
@@ -67,12 +85,14 @@ async def fan_out(
     *,
     workers: int,
     keep_going: Callable[[], bool] = lambda: True,
+    pace: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Claim, send and record jobs with at most `workers` sends in flight, until none is due.
 
-    A job is claimed only when a worker is free to send it at once, so what the database
-    marks as "sending" is what is really on its way. `keep_going` returning False stops new
-    claims; sends already in flight finish and are recorded.
+    A job is claimed only when a worker is free to send it at once and `pace` (the send rate)
+    allows, so what the database marks as "sending" is what is really on its way rather than
+    a queue in front of the rate limiter. `keep_going` returning False stops new claims;
+    sends already in flight finish and are recorded.
     """
     async with asyncio.TaskGroup() as group:
 
@@ -89,6 +109,8 @@ async def fan_out(
 
         async def worker() -> None:
             while keep_going():
+                if pace is not None:
+                    await pace()
                 job = await claims.submit(None)
                 if job is None:
                     return

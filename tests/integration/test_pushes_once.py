@@ -42,7 +42,9 @@ async def other_instance(
 
 def pushes(services: Services, workers: int) -> PushService:
     """A push service with a given number of sends in flight."""
-    return PushService(services.sessions, services.clock, services.settings, workers=workers)
+    return PushService(
+        services.sessions, services.clock, services.settings, workers=workers, paced=False
+    )
 
 
 async def test_crash_mid_fan_out_then_restart_sends_every_push_once(
