@@ -331,8 +331,11 @@ def _alternatives(
     return tuple(ex.id for ex in candidates[:limit])
 
 
-def _worst_items(items: Iterable[ItemRecord]) -> dict[str, ItemRecord]:
-    """One item per exercise: the worst report wins (hurt > skipped > done, then pain)."""
+def _worst_items(record: RoutineRecord) -> dict[str, ItemRecord]:
+    """One item per exercise, its pain filled in from the routine's end pain where missing.
+
+    The worst report wins: hurt > skipped > done, then sharp, then the higher pain.
+    """
 
     def badness(item: ItemRecord) -> tuple[int, int, int]:
         sharp = item.pain_kind is not None and needs_rescreen(item.pain_kind)
@@ -340,7 +343,9 @@ def _worst_items(items: Iterable[ItemRecord]) -> dict[str, ItemRecord]:
         return (_OUTCOME_RANK[item.outcome], int(sharp), pain)
 
     worst: dict[str, ItemRecord] = {}
-    for item in items:
+    for item in record.items:
+        if item.pain is None and record.end_pain is not None:
+            item = item.model_copy(update={"pain": record.end_pain})
         current = worst.get(item.exercise_id)
         if current is None or badness(item) > badness(current):
             worst[item.exercise_id] = item
@@ -412,7 +417,10 @@ class _Fold:
 
     def _morning(self, report: MorningReport) -> None:
         on, pain = report.local_date, report.pain
+        # A routine done on a gentle day earns nothing, even if this morning ends them.
+        gentle = self.gentle_since is not None
         self._gentle(on, pain)
+        gentle = gentle or self.gentle_since is not None
         pending = self.pending
         if pending is None or on <= pending.local_date:
             return  # nothing to judge, or an answer given later on the routine's own day
@@ -421,7 +429,7 @@ class _Fold:
             self._reset_streaks(pending.easy)
         elif pain >= self.baseline + WORSE_BY:
             self._worse(pending, on, pain)
-        elif self.gentle_since is not None:
+        elif gentle:
             self._reset_streaks(pending.easy)
         else:
             self._settled(pending, on)
@@ -473,12 +481,11 @@ class _Fold:
             self.pending = None
         easy: list[str] = []
         ached: list[str] = []
-        items = _worst_items(record.items)
+        items = _worst_items(record)
         for exercise_id, item in sorted(items.items()):
             if exercise_id not in self.library:
                 continue
-            pain = item.pain if item.pain is not None else record.end_pain
-            verdict = self._item(exercise_id, item, pain, on)
+            verdict = self._item(exercise_id, item, on)
             if verdict == "easy":
                 easy.append(exercise_id)
             elif verdict == "ached":
@@ -487,9 +494,10 @@ class _Fold:
         self._level(record, items, on)
 
     def _item(
-        self, exercise_id: str, item: ItemRecord, pain: int | None, on: date
+        self, exercise_id: str, item: ItemRecord, on: date
     ) -> Literal["easy", "ached"] | None:
         """Apply the at-once rules to one exercise; "easy" or "ached" if the morning decides."""
+        pain = item.pain
         root = _root(self.library, exercise_id)
         pin = self.pins.get(root)
         if pin is None:
