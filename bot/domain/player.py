@@ -383,13 +383,15 @@ def timer_end(state: State, segments: Sequence[Segment]) -> Step:
 
 
 def timer_missed(state: State, segments: Sequence[Segment]) -> Step:
-    """The running timer ended while the bot was down: the part counts as done, the next one
-    waits for the user (paused), and the card is shown again."""
+    """The bot was down when the timer ended: that part counts, the next one waits paused."""
     if state.phase is not Phase.RUNNING or state.segment >= len(segments):
         return _ignored(state)
     ended = segments[state.segment]
-    entered, ms = _enter(state, segments, state.segment + 1)
+    index = state.segment + 1
+    while index < len(segments) and segments[index].kind == "rest":
+        index += 1
+    entered, ms = _enter(state, segments, index)
     if ms is not None:
         entered = replace(entered, phase=Phase.PAUSED, left_ms=ms)
-    following = segments[entered.segment] if entered.segment < len(segments) else None
+    following = segments[index] if index < len(segments) else None
     return Step(entered, notice=Notice(NoticeKind.MISSED, ended, following), new_card=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.domain.parsing import Intent
+from bot.domain.parsing import Intent, parse_intent, parse_pain
 from bot.domain.player import Action, Phase
 from bot.domain.safety import PainKind
 
-__all__ = ["intent_action", "parse_pain_kind", "wants_shorter"]
+__all__ = ["intent_action", "parse_pain_kind", "read", "wants_shorter"]
 
 _EXERCISE = {
     Intent.DONE: Action.DONE,
@@ -98,3 +98,21 @@ def wants_shorter(text: str) -> bool:
     """Whether a typed intro answer asks for the shorter routine ("shorter", "10 min")."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     return bool(re.search(r"\bshort(er)?\b|\b10\s*(min|minutes?)?\b|\bquick(er)?\b", folded))
+
+
+def read(phase: Phase, text: str) -> tuple[Action | None, int | PainKind | None]:
+    """What a typed message means in this phase: an action and its value, or (None, None)."""
+    if phase in (Phase.HURT_PAIN, Phase.END_PAIN):
+        pain = parse_pain(text)
+        if pain is not None:
+            return Action.PAIN, pain
+    if phase is Phase.HURT_KIND:
+        kind = parse_pain_kind(text)
+        if kind is not None:
+            return Action.KIND, kind
+    if phase is Phase.INTRO and wants_shorter(text):
+        return Action.SHORTER, None
+    intent = parse_intent(text)
+    if intent is None or intent is Intent.HELP:
+        return None, None
+    return intent_action(phase, intent), None

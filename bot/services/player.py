@@ -21,8 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, RoutineTimer, User
 from bot.domain import player as pl
-from bot.domain.parsing import Intent, parse_intent, parse_pain
-from bot.domain.player_text import intent_action, parse_pain_kind, wants_shorter
+from bot.domain.player_text import read
 from bot.domain.safety import PainKind
 from bot.services.clock import Clock
 from bot.services.player_inputs import PlanSource, starting_doses
@@ -34,6 +33,9 @@ MINUTES = 15
 SHORT_MINUTES = 10
 HISTORY_DAYS = 2
 OPEN = "open"
+# A step whose message is still missing after this long was lost (the sender crashed),
+# not merely in flight: the chat layer sends it again.
+LOST_AFTER = timedelta(seconds=10)
 
 
 class Reply(StrEnum):
@@ -98,6 +100,7 @@ class Snapshot:
     message_id: int | None
     version: int
     timer: TimerInfo | None
+    lost: bool = False  # the current step's message never reached the chat
 
     @property
     def item(self) -> PlayItem | None:
@@ -349,8 +352,12 @@ class PlayerService:
             if checked is not None:
                 return Result(Reply.NONE) if checked.reply is Reply.ENDED else checked
             assert user is not None
+            if routine.message_id is None:
+                # The user never saw the current step (a crash before it was sent): a word
+                # must not act on it unseen; the chat layer shows it again instead.
+                return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             phase = pl.Phase(routine.phase)
-            action, value = _read(phase, text)
+            action, value = read(phase, text)
             if action is None:
                 snapshot = await self._snapshot(s, routine, user)
                 return Result(Reply.HINT, snapshot=snapshot)
@@ -677,6 +684,7 @@ class PlayerService:
             message_id=routine.message_id,
             version=routine.version,
             timer=timer,
+            lost=routine.message_id is None and routine.updated_at < self.clock.now() - LOST_AFTER,
         )
 
     async def _summary(self, s: AsyncSession, routine: PlayedRoutine, user: User) -> Summary:
@@ -743,21 +751,3 @@ def _timer_info(timer: RoutineTimer) -> TimerInfo:
         run_ms=timer.run_ms,
         seconds=timer.seconds,
     )
-
-
-def _read(phase: pl.Phase, text: str) -> tuple[pl.Action | None, int | PainKind | None]:
-    """What a typed message means in this phase: an action and its value, or (None, None)."""
-    if phase in (pl.Phase.HURT_PAIN, pl.Phase.END_PAIN):
-        pain = parse_pain(text)
-        if pain is not None:
-            return pl.Action.PAIN, pain
-    if phase is pl.Phase.HURT_KIND:
-        kind = parse_pain_kind(text)
-        if kind is not None:
-            return pl.Action.KIND, kind
-    if phase is pl.Phase.INTRO and wants_shorter(text):
-        return pl.Action.SHORTER, None
-    intent = parse_intent(text)
-    if intent is None or intent is Intent.HELP:
-        return None, None
-    return intent_action(phase, intent), None

@@ -86,6 +86,10 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     if result.reply is Reply.STALE:
         await query.answer(t("player.stale"))
+        snap = result.snapshot
+        if snap is not None and snap.lost:
+            # The live card was never delivered (a crash right after the change): resend it.
+            await timers.send_view(_app(context), snap)
         return
     await query.answer()
     await present(context, result, chat_id=message.chat_id, message=message)
@@ -115,7 +119,10 @@ async def on_text(update: Update, context: Ctx) -> bool:
             return True
         return False
     if result.reply in (Reply.HINT, Reply.STALE) and result.snapshot is not None:
-        await message.reply_text(render.hint(result.snapshot.state.phase))
+        if result.snapshot.lost:
+            await timers.send_view(_app(context), result.snapshot)
+        else:
+            await message.reply_text(render.hint(result.snapshot.state.phase))
         return True
     await present(context, result, chat_id=message.chat_id, message=message)
     return True
