@@ -228,7 +228,7 @@ class Reason(StrEnum):
     MORNING_EASED = "morning_eased"  # morning pain 5 or less twice in a row
     RED_FLAG_SYMPTOM = "red_flag_symptom"  # leg, bladder or bowel symptoms reported
     SCREEN_CLEAR = "screen_clear"  # the red-flag screen was answered all "no"
-    REPEATED_HURTS = "repeated_hurts"  # 3 hurts in the last 6 routines
+    REPEATED_HURTS = "repeated_hurts"  # a hurt in 3 of the last 6 routines
     SKIPPED_OFTEN = "skipped_often"  # skipped 3 times in a row (an offer)
     STEADY = "steady"  # about two weeks mostly done with low pain (an offer)
     ACCEPTED = "accepted"  # the user said yes to an offer

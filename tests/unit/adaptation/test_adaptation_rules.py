@@ -17,7 +17,6 @@ from adaptation_kit import (
 )
 
 from bot.domain.adaptation import (
-    HOLD_DAYS,
     Change,
     ChangeKind,
     ExercisePlan,
@@ -32,6 +31,7 @@ from bot.domain.adaptation import (
     clear_rescreen,
     routine_inputs,
 )
+from bot.domain.adaptation_rules import HOLD_DAYS
 from bot.domain.safety import PainKind
 from content.model import Category
 from content.routines import build_routine
@@ -566,6 +566,9 @@ def test_three_hurts_in_the_last_six_routines_move_down_a_level() -> None:
         items = [hurt("cat_camel", PainKind.ACHE, 2)] if n in (0, 6, 12) else [done("cat_camel")]
         spread.routine(n, *items)
     assert run(Plan.start(2), spread).plan.level == 2  # never 3 within six routines
+    bad_day = Story().routine(0, *(hurt(i, PainKind.ACHE, 2) for i in ("cat_camel", "sphinx")))
+    bad_day.routine(2, hurt("childs_pose", PainKind.ACHE, 2))
+    assert run(Plan.start(2), bad_day).plan.level == 2  # three hurts, but in two routines
 
 
 # --------------------------------------------------------------------------- the builder's inputs
