@@ -325,3 +325,23 @@ async def test_a_button_pressed_in_another_chat_does_nothing(
     await app.process_update(Update.de_json(forged, app.bot))
     assert api.calls("answerCallbackQuery")[-1].params.get("text") == "That routine has ended."
     assert (await routine_row(services)).phase == "intro"
+
+
+async def test_the_morning_messages_start_button_opens_the_routine(
+    chat: Conversation, services: Services, app: App, clock: FrozenClock
+) -> None:
+    from bot.chat.jobs import run_pushes
+
+    await ready_user(services)
+    user = await services.users.get(USER)
+    assert user is not None and user.next_due_at is not None
+    clock.set(user.next_due_at + timedelta(seconds=5))
+    await run_pushes(app)
+    assert "Good morning, Ann!" in chat.last_text()
+    await chat.press("▶️ Start now")
+    assert chat.last_text().startswith("Today's routine · about 15 min")
+    assert not MemoryBotApi.buttons(chat.messages()[-2])  # the push's buttons are spent
+    routine = await routine_row(services)
+    assert routine.local_date == user.next_due_date
+    await chat.press("▶️ Start")
+    assert chat.last_text().startswith("Exercise 1 of")
