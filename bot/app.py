@@ -22,6 +22,7 @@ from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.handlers import basic, profile, router
 from bot.chat.handlers import player as player_handlers
 from bot.chat.handlers import privacy as privacy_handlers
+from bot.chat.handlers import progress as progress_handlers
 from bot.chat.handlers import pushes as push_handlers
 from bot.chat.jobs import schedule_pushes
 from bot.chat.metrics import METRICS_KEY, Metrics, SideServer, TimedUpdates, count_error
@@ -35,6 +36,7 @@ GROUP_MAIN = 0
 
 PRIVATE = filters.ChatType.PRIVATE
 TYPED = filters.TEXT & ~filters.COMMAND
+HOUSEKEEPING_SECONDS = 3600
 PRELOAD_KEY = "preload"  # holds the task, so it is not garbage-collected mid-way
 SIDE_SERVER_KEY = "side_server"
 
@@ -85,6 +87,7 @@ def register_handlers(app: App) -> None:
         *player_handlers.handlers(),
         *push_handlers.handlers(),
         *privacy_handlers.handlers(),
+        *progress_handlers.handlers(),
         CommandHandler("settings", profile.on_settings, filters=PRIVATE),
         CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(profile.on_button, pattern=r"^p:"),

@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 
-from bot.db.tables import User
+from bot.db.tables import HandledUpdate, User
+
+
+def insert_ignoring_conflicts(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for either backend (add `.returning(...)` as needed)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict))
+
+
+async def first_delivery(
+    session: AsyncSession, update_id: int, user_id: int, now: datetime
+) -> bool:
+    """Record that this update is being applied; False if an earlier delivery already was.
+
+    Call it inside the transaction that stores the update's effect: they commit together.
+    """
+    stmt = insert_ignoring_conflicts(
+        session,
+        HandledUpdate,
+        [{"update_id": update_id, "user_id": user_id, "at": now}],
+        ["update_id"],
+    ).returning(HandledUpdate.update_id)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def forget_deliveries_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Drop records of updates older than `cutoff` (Telegram stops resending after a day)."""
+    result = await session.execute(delete(HandledUpdate).where(HandledUpdate.at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class UserRepo:

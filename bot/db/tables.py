@@ -127,6 +127,22 @@ class SafetyScreen(Base):
     verdict: Mapped[str | None] = mapped_column(String(16))
 
 
+class HandledUpdate(Base):
+    """Updates whose effect is stored, so one redelivered after a crash is not applied twice.
+
+    Written in the same transaction as the change the update makes, so a crash before the
+    commit leaves neither, and Telegram's resend is then applied once.
+    """
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Push(Base):
     """One morning message (or its single snooze reminder): one row per user, day and kind.
 
@@ -297,3 +313,39 @@ class RoutineTimer(Base):
     fired_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_routine_timers_status_due_at", "status", "due_at"),)
+
+
+class SummarySettings(Base):
+    """When the weekly summary comes; made for each onboarded user by the summary tick."""
+
+    __tablename__ = "summary_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger, default=6)  # 0 = Monday; Sunday default
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The next summary's due time; the tick claims rows whose time has come.
+    next_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_summary_settings_next_at", "next_at"),)
+
+
+class WeeklySummary(Base):
+    """One weekly summary, written when it is claimed: at most one per user and ISO week."""
+
+    __tablename__ = "weekly_summaries"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(Date)  # the Monday of the summary day's week
+    local_date: Mapped[date] = mapped_column(Date)  # the summary day; it covers the 7 up to it
+    # sending | sent | blocked | failed | unknown
+    status: Mapped[str] = mapped_column(String(8))
+    claimed_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("user_id", "week_start", name="uq_weekly_summaries_week"),)

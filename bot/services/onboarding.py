@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.repos import UserRepo
+from bot.db.repos import UserRepo, first_delivery
 from bot.db.tables import Dialog, SafetyScreen, User
 from bot.domain import onboarding as ob
 from bot.services.clock import Clock
@@ -39,6 +39,7 @@ class View:
     stale: bool = False
     resumed: bool = False
     is_new: bool = False
+    repeated: bool = False  # a redelivered update: the question stands as it was
 
 
 async def _noop(_s: AsyncSession, _u: User, _now: datetime) -> None:
@@ -126,8 +127,19 @@ class OnboardingService:
             user = await s.get(User, user_id)
             return self._view(user, dialog)
 
-    async def answer(self, user_id: int, event: ob.Event, version: int | None = None) -> View:
-        """Apply a button press (with the version it was shown at) or a typed answer."""
+    async def answer(
+        self,
+        user_id: int,
+        event: ob.Event,
+        version: int | None = None,
+        *,
+        update_id: int | None = None,
+    ) -> View:
+        """Apply a button press (with the version it was shown at) or a typed answer.
+
+        A typed answer carries its update id: if Telegram delivers it again after a crash,
+        it is not taken as the answer to the next question too (a safety "no" twice, say).
+        """
         now = self.clock.now()
         async with self.sessions.begin() as s:
             user = await UserRepo(s).get(user_id, for_update=True)
@@ -136,6 +148,8 @@ class OnboardingService:
                 return View(user=user, stale=True)
             if version is not None and version != dialog.version:
                 return View(user=user, stale=True)
+            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
+                return self._view(user, dialog, repeated=True)
             step = ob.Step(dialog.step)
             profile = ob.Profile(user.baseline_pain, user.pain_duration, user.activity)
             out = ob.advance(step, dialog.data, event, profile)

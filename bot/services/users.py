@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.repos import UserRepo
+from bot.db.repos import UserRepo, forget_deliveries_before
 from bot.db.tables import User
 from bot.services.clock import Clock
+
+# Telegram gives up resending an update within a day; keep the record a little longer.
+DELIVERY_MEMORY = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -54,3 +58,8 @@ class UserService:
         """Record that the user blocked (False) or unblocked (True) the bot."""
         async with self.sessions.begin() as s:
             return await UserRepo(s).set_active(user_id, active)
+
+    async def forget_old_deliveries(self) -> int:
+        """Housekeeping: drop records of updates too old to be delivered again."""
+        async with self.sessions.begin() as s:
+            return await forget_deliveries_before(s, self.clock.now() - DELIVERY_MEMORY)

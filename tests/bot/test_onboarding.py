@@ -366,3 +366,19 @@ async def test_changing_the_time_in_settings_moves_the_next_push_at_once(
     after = await services.users.get(USER)
     assert after is not None and after.next_due_at is not None
     assert after.next_due_at - before.next_due_at == timedelta(hours=1, minutes=30)
+
+
+async def test_a_redelivered_typed_answer_is_not_applied_twice(
+    chat: Conversation, services: Services
+) -> None:
+    # After a crash Telegram sends an update again; a safety "no" must not also answer
+    # the next question unseen.
+    await answer_all(chat, ["/start", "[I agree]"])
+    update = chat.api.user_says(USER, "no")
+    await chat.app.process_update(Update.de_json(update, chat.app.bot))
+    assert "2 of 7" in chat.last_text()
+    await chat.app.process_update(Update.de_json(update, chat.app.bot))
+    assert "2 of 7" in chat.last_text()
+    async with services.sessions() as s:
+        screen = (await s.execute(select(SafetyScreen))).scalar_one()
+    assert list(screen.answers) == ["bladder_bowel"]

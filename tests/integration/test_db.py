@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, text
 
+from bot.db.repos import first_delivery
 from bot.db.tables import Base
 from bot.services import Services
+from bot.services.clock import FrozenClock
 
 pytestmark = pytest.mark.db
 
@@ -66,3 +68,16 @@ async def test_blocking_marks_the_user_inactive_and_contact_revives(services: Se
     user = await services.users.get(9)
     assert user is not None and user.active
     assert not await services.users.set_active(12345, False)
+
+
+async def test_delivery_records_are_kept_two_days_then_forgotten(
+    services: Services, clock: FrozenClock
+) -> None:
+    await services.users.contact(3, 3, "Ed")
+    async with services.sessions.begin() as s:
+        assert await first_delivery(s, 100, 3, services.clock.now())
+        assert not await first_delivery(s, 100, 3, services.clock.now())
+    clock.advance(timedelta(days=1))
+    assert await services.users.forget_old_deliveries() == 0
+    clock.advance(timedelta(days=2))
+    assert await services.users.forget_old_deliveries() == 1

@@ -103,7 +103,7 @@ async def on_text(update: Update, context: Ctx) -> bool:
         return False
     if await context.services.onboarding.current(user.id) is None:
         return False
-    view = await context.services.onboarding.answer(user.id, event)
+    view = await context.services.onboarding.answer(user.id, event, update_id=update.update_id)
     await show(message, view, context, name=user.first_name)
     return True
 

@@ -78,6 +78,18 @@ def upgrade() -> None:
     with op.batch_alter_table("safety_screens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_safety_screens_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "handled_updates",
+        sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_handled_updates_user_id_users"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("update_id", name=op.f("pk_handled_updates")),
+    )
+    with op.batch_alter_table("handled_updates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_handled_updates_user_id"), ["user_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_handled_updates_at"), ["at"], unique=False)
+
     # ### end Alembic commands ###
 
 
