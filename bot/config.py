@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     push_window_hours: float = Field(default=3.0, gt=0, le=24)
     tick_seconds: float = Field(default=5.0, gt=0, le=300)
     api_base_url: str | None = None
+    metrics_port: int = Field(default=0, ge=0, le=65535)
     data_dir: Path = Path("var")
 
     @field_validator("token", "webhook_url", "webhook_secret", "api_base_url", mode="before")
