@@ -55,6 +55,7 @@ class Outcome(StrEnum):
     DONE = "done"
     SKIPPED = "skipped"
     HURT = "hurt"
+    STOPPED = "stopped"  # the routine ended at it: not done, not a skip; breaks the easy run
 
 
 class Symptom(StrEnum):

@@ -82,13 +82,13 @@ LEVEL_DOWN_HURTS = 3
 """Routines with a hurt, within the level window, that move the level down."""
 MAX_LEVEL = 3
 
-_OUTCOME_RANK = {Outcome.DONE: 0, Outcome.SKIPPED: 1, Outcome.HURT: 2}
+_OUTCOME_RANK = {Outcome.DONE: 0, Outcome.STOPPED: 1, Outcome.SKIPPED: 2, Outcome.HURT: 3}
 
 
 def _worst_items(record: RoutineRecord) -> dict[str, ItemRecord]:
     """One item per exercise, its pain filled in from the routine's end pain where missing.
 
-    The worst report wins: hurt > skipped > done, then sharp, then the higher pain.
+    The worst report wins: hurt > skipped > stopped > done, then sharp, then the higher pain.
     """
 
     def badness(item: ItemRecord) -> tuple[int, int, int]:
@@ -283,6 +283,9 @@ class Fold:
             return None  # a rung the plan did not pick: only the safety rules above apply
         if item.outcome is Outcome.SKIPPED:
             self._skipped(root, exercise_id, on)
+            return None
+        if item.outcome is Outcome.STOPPED:
+            self._update(root, easy_streak=0)
             return None
         self._update(root, skip_streak=0)
         if pain is not None and pain > TOO_MUCH_PAIN:

@@ -107,7 +107,9 @@ items = st.builds(
     Item,
     # The first few allowed exercises come up again and again, so they can earn their steps.
     pick=st.one_of(st.integers(0, 2), st.integers(0, 100)),
-    outcome=st.sampled_from([Outcome.DONE] * 5 + [Outcome.SKIPPED] * 2 + [Outcome.HURT]),
+    outcome=st.sampled_from(
+        [Outcome.DONE] * 5 + [Outcome.SKIPPED] * 2 + [Outcome.HURT, Outcome.STOPPED]
+    ),
     kind=st.one_of(
         st.none(), st.sampled_from([PainKind.ACHE, PainKind.STIFF]), st.sampled_from(list(PainKind))
     ),
@@ -199,7 +201,7 @@ class Sim:
     last_at: datetime = datetime(2024, 1, 1, tzinfo=UTC)
     blocked: bool = False
     banned: dict[str, date] = field(default_factory=dict)
-    seen: dict[str, list[ItemRecord]] = field(default_factory=dict)
+    seen: dict[str, list[bool]] = field(default_factory=dict)
     offers: list[Adaptation] = field(default_factory=list)
 
     @property
@@ -307,11 +309,7 @@ def check_changes(before: Plan, result: Adaptation, event: Event | None, sim: Si
             assert event.pain < BASELINE + 2
             assert not before.gentle and not result.plan.gentle
             assert change.exercise_id is not None
-            last_two = sim.seen[change.exercise_id][-2:]
-            assert len(last_two) == 2
-            for item in last_two:
-                assert item.outcome is Outcome.DONE
-                assert item.pain is not None and item.pain <= 3
+            assert sim.seen[change.exercise_id][-2:] == [True, True]
     # The plan moves at most one rung per ladder per event.
     old = {rung(i)[0]: rung(i)[1] for i in before.exercises}
     for some_id in result.plan.exercises:
@@ -324,20 +322,13 @@ def record_routine(record: RoutineRecord, result: Adaptation, sim: Sim) -> None:
     """Remember the evidence for progress and the bans that sharp pain must cause."""
     for some_id in {item.exercise_id for item in record.items}:
         mine = [item for item in record.items if item.exercise_id == some_id]
-        worst = max(
-            mine,
-            key=lambda i: (
-                i.outcome is Outcome.HURT,
-                i.outcome is Outcome.SKIPPED,
-                -1 if effective_pain(i, record) is None else effective_pain(i, record),
-            ),
+        # An appearance is easy when every report of it is "done" with pain 0-3 (its own, or
+        # the routine's end pain).
+        pains = [effective_pain(i, record) for i in mine]
+        easy = all(i.outcome is Outcome.DONE for i in mine) and all(
+            pain is not None and pain <= 3 for pain in pains
         )
-        pain = effective_pain(worst, record)
-        # Reduce each appearance to its worst report, with the routine's end pain filled in.
-        summary = ItemRecord(exercise_id=some_id, outcome=worst.outcome, pain=pain)
-        if any(i.outcome is Outcome.HURT for i in mine):
-            summary = ItemRecord(exercise_id=some_id, outcome=Outcome.HURT, pain=pain)
-        sim.seen.setdefault(some_id, []).append(summary)
+        sim.seen.setdefault(some_id, []).append(easy)
         sharp = any(
             i.outcome is Outcome.HURT and i.pain_kind is not None and needs_rescreen(i.pain_kind)
             for i in mine

@@ -20,8 +20,10 @@ from bot.domain.adaptation import (
     Change,
     ChangeKind,
     ExercisePlan,
+    ItemRecord,
     MorningReport,
     OfferKind,
+    Outcome,
     Plan,
     Reason,
     RescreenRequiredError,
@@ -219,6 +221,16 @@ def test_a_skip_breaks_the_run() -> None:
     story.routine(2, skipped("bird_dog")).morning(3, BASELINE)
     story.easy_run(4, "bird_dog", times=1)
     assert run(Plan.start(2), story).changes == ()
+
+
+def test_a_stopped_routine_breaks_the_run_without_counting_a_skip() -> None:
+    story = Story().easy_run(0, "bird_dog", times=1)
+    stopped = ItemRecord(exercise_id="bird_dog", outcome=Outcome.STOPPED, pain=1)
+    story.routine(2, stopped).morning(3, BASELINE)
+    story.easy_run(4, "bird_dog", times=1)
+    result = run(Plan.start(2), story)
+    assert result.changes == ()
+    assert result.plan.exercises["bird_dog"].skip_streak == 0
 
 
 def test_doses_climb_to_the_ceiling_and_never_past_it_then_up_the_ladder() -> None:
