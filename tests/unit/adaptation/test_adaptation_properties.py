@@ -55,7 +55,7 @@ POOL = (
     "supine_hamstring_stretch",
 )
 PROGRESS = {ChangeKind.DOSE_UP, ChangeKind.LADDER_UP}
-SETTINGS = settings(max_examples=100, deadline=None, derandomize=True)
+SETTINGS = settings(max_examples=80, deadline=None, derandomize=True)
 
 # Mostly low pain, mostly "done" and few red flags, so runs of easy routines (and so progress,
 # ladders and level offers) actually happen; every kind of report still comes up.
@@ -158,7 +158,7 @@ rare_steps: st.SearchStrategy[list[Step]] = st.one_of(
 
 
 def histories(steps: st.SearchStrategy[list[Step]]) -> st.SearchStrategy[list[Step]]:
-    return st.lists(steps, min_size=10, max_size=40).map(lambda days: [s for d in days for s in d])
+    return st.lists(steps, min_size=10, max_size=30).map(lambda days: [s for d in days for s in d])
 
 
 all_steps = histories(st.one_of(day_steps, day_steps, day_steps, day_steps, rare_steps))
@@ -226,7 +226,10 @@ class Sim:
             for item in step.items:
                 some_id = allowed[item.pick % len(allowed)]
                 # Like the builder: one rung per ladder (the same exercise may come twice).
-                if any(rung(r.exercise_id)[0] == rung(some_id)[0] != some_id for r in records):
+                if any(
+                    r.exercise_id != some_id and rung(r.exercise_id)[0] == rung(some_id)[0]
+                    for r in records
+                ):
                     continue
                 records.append(
                     ItemRecord(
@@ -382,7 +385,7 @@ def test_invariants_hold_over_random_histories(steps: list[Step], start: Plan) -
     play(steps, start)
 
 
-@settings(SETTINGS, max_examples=50)
+@settings(SETTINGS, max_examples=40)
 @given(event_steps, plans())
 def test_one_call_for_all_events_equals_one_call_per_event(steps: list[Step], start: Plan) -> None:
     sim = play(steps, start)
