@@ -22,8 +22,8 @@ Rules (DESIGN.md "Safety rules the product encodes"):
   above the baseline -> every strength dose one step lighter and an exercise that ached one
   rung down its ladder; settled -> exercises done with pain 0-3 count one more easy routine,
   and the second easy routine in a row earns a dose step, or at the ceiling the next rung up
-  (at its starting dose). No morning answer in time, a skip, pain 4-5 or gentle days break
-  the run.
+  (at its starting dose; dose steps: ``bot.domain.adaptation_dose``). No morning answer in
+  time, a skip, a stop, unknown pain, pain 4-5 or gentle days break the run.
 * Three skips in a row of the same exercise -> an offer to swap it for a same-category
   alternative (:func:`accept_swap` applies it).
 * Morning pain 7 or more -> gentle days only until two mornings in a row at 5 or less; after
