@@ -28,7 +28,8 @@ KIND_BUTTONS = (
 )
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
-Parsed = tuple[int, int, pl.Action, int | PainKind | None]
+Parsed = tuple[int, int, str, pl.Action, int | PainKind | None]
+SCREENS = frozenset("ihce")
 _MILD = frozenset({PainKind.ACHE, PainKind.STIFF})
 
 
@@ -36,32 +37,34 @@ _MILD = frozenset({PainKind.ACHE, PainKind.STIFF})
 
 
 def callback(snap: Snapshot, action: pl.Action, value: int | str | None = None) -> str:
-    """Callback data of a player button: routine, position, action and value."""
-    data = f"{PREFIX}:{snap.routine_id}:{snap.state.position}:{action.value}"
+    """Callback data of a player button: routine, position, kind of message, action, value."""
+    state = snap.state
+    screen = pl.screen_of(state.phase)
+    data = f"{PREFIX}:{snap.routine_id}:{state.position}:{screen}:{action.value}"
     return data if value is None else f"{data}:{value}"
 
 
 def parse_callback(data: str) -> Parsed | None:
-    """(routine id, position, action, value) of a player button, or None if malformed."""
+    """(routine id, position, screen, action, value) of a player button, or None."""
     parts = data.split(":")
-    if len(parts) not in (4, 5) or parts[0] != PREFIX:
+    if len(parts) not in (5, 6) or parts[0] != PREFIX:
         return None
-    if not parts[1].isdigit() or not parts[2].isdigit():
+    if not parts[1].isdigit() or not parts[2].isdigit() or parts[3] not in SCREENS:
         return None
     try:
-        action = pl.Action(parts[3])
+        action = pl.Action(parts[4])
     except ValueError:
         return None
     value: int | PainKind | None = None
-    if len(parts) == 5:
-        raw = parts[4]
+    if len(parts) == 6:
+        raw = parts[5]
         if action is pl.Action.PAIN and raw.isdigit() and int(raw) <= 10:
             value = int(raw)
         elif action is pl.Action.KIND and raw in PainKind.__members__.values():
             value = PainKind(raw)
         else:
             return None
-    return int(parts[1]), int(parts[2]), action, value
+    return int(parts[1]), int(parts[2]), parts[3], action, value
 
 
 # --------------------------------------------------------------------------- parts
@@ -197,6 +200,13 @@ def _exercise_buttons(snap: Snapshot, item: PlayItem) -> InlineKeyboardMarkup:
         rows.append([b("player.btn_done", pl.Action.DONE), b("player.btn_skip", pl.Action.SKIP)])
     rows.append([b("player.btn_hurt", pl.Action.HURT), b("player.btn_stop", pl.Action.STOP)])
     return keyboard(rows)
+
+
+def buttons(snap: Snapshot) -> InlineKeyboardMarkup:
+    """The current exercise's buttons alone (the last release message carries them)."""
+    item = snap.item
+    assert item is not None
+    return _exercise_buttons(snap, item)
 
 
 def card(snap: Snapshot, now: datetime) -> Rendered:

@@ -86,6 +86,7 @@ class LiveCard:
     message_id: int
     shown: str | None = None
     dirty: bool = False
+    bare: bool = False  # redraw without buttons: a newer message carries them
 
     @property
     def running(self) -> bool:
@@ -123,13 +124,13 @@ class CardEditor:
         self.last_message[chat_id] = self.clock.now()
         self.budget.spend()
 
-    def changed(self, snap: Snapshot) -> None:
+    def changed(self, snap: Snapshot, *, bare: bool = False) -> None:
         """A timer moved the card on: redraw it as soon as the chat's pace allows."""
         card = self.cards.get(snap.routine_id)
         message_id = card.message_id if card is not None else snap.message_id
         if message_id is None:
             return
-        self.cards[snap.routine_id] = LiveCard(snap, message_id, None, dirty=True)
+        self.cards[snap.routine_id] = LiveCard(snap, message_id, None, dirty=True, bare=bare)
         self.start_due()
 
     async def edit_now(
@@ -149,7 +150,14 @@ class CardEditor:
     def start_due(self) -> None:
         """Start the countdown edits that are due now, without waiting for them."""
         now = self.clock.now()
-        for card in list(self.cards.values()):
+        never = datetime.min.replace(tzinfo=now.tzinfo)
+        # A card the timer moved on goes first, then the one shown longest ago: when the
+        # budget is short every countdown still moves now and then, none starves.
+        waiting = sorted(
+            self.cards.values(),
+            key=lambda c: (not c.dirty, self.last_edit.get(c.snap.chat_id, never)),
+        )
+        for card in waiting:
             chat = card.snap.chat_id
             if chat in self._busy or not self._due(card, now):
                 continue
@@ -180,6 +188,8 @@ class CardEditor:
         chat = card.snap.chat_id
         try:
             text, markup = render.view(card.snap, self.clock.now())
+            if card.bare:
+                markup = None
             if text != card.shown:
                 await self._edit(chat, card.message_id, text, markup)
             card.shown, card.dirty = text, False
@@ -312,6 +322,16 @@ async def present_fired(app: App, result: Result) -> None:
     snap, step = result.snapshot, result.step
     assert snap is not None and step is not None
     editor = runtime(app).editor
+    last = step.notice is not None and step.notice.kind is pl.NoticeKind.LAST
+    if step.notice is not None and last:
+        # The last release carries the card's buttons, so "Done" is under the message the
+        # phone just showed; the card itself is redrawn without them when the pace allows.
+        text = render.notice(step.notice, snap)
+        editor.sent(snap.chat_id)
+        message = await app.bot.send_message(snap.chat_id, text, reply_markup=render.buttons(snap))
+        await _services(app).player.attach(snap.routine_id, snap.version, message.message_id)
+        editor.changed(snap, bare=True)
+        return
     if step.notice is not None:
         await _send(app, snap.chat_id, render.notice(step.notice, snap))
     if step.new_card:

@@ -44,6 +44,7 @@ __all__ = [
     "countdown_every",
     "has_timer",
     "is_missed",
+    "screen_of",
     "timer_end",
     "timer_missed",
 ]
@@ -75,6 +76,18 @@ class Phase(StrEnum):
 
 
 _IN_EXERCISE = frozenset({Phase.CARD, Phase.RUNNING, Phase.PAUSED, Phase.REPS, Phase.COMPLETE})
+_SCREENS = {Phase.INTRO: "i", Phase.HURT_KIND: "h", Phase.HURT_PAIN: "h", Phase.HURT_NEXT: "h"}
+
+
+def screen_of(phase: Phase) -> str:
+    """Which kind of message shows this phase: i(ntro), c(ard), h(urt questions), e(nd).
+
+    Buttons carry it: a button works only while its kind of message is the current one, so
+    an old intro, or a pain grid from an earlier question, can never answer a later one.
+    """
+    if phase in _IN_EXERCISE:
+        return "c"
+    return _SCREENS.get(phase, "e")
 
 
 class Action(StrEnum):

@@ -322,11 +322,11 @@ class PlayerService:
         user_id: int,
         routine_id: int,
         position: int,
+        screen: str,
         action: pl.Action,
         value: int | PainKind | None,
-        message_id: int | None,
     ) -> Result:
-        """A button under a card: acts once, only on the live card of an open routine."""
+        """A button: acts once, only at its exercise and on its kind of message, if open."""
         async with self.sessions.begin() as s:
             routine = await s.get(PlayedRoutine, routine_id, with_for_update=True)
             if routine is None or routine.user_id != user_id:
@@ -336,8 +336,8 @@ class PlayerService:
             if checked is not None:
                 return checked
             assert user is not None
-            live = routine.message_id is None or routine.message_id == message_id
-            if not live or routine.position != position:
+            here = pl.screen_of(pl.Phase(routine.phase)) == screen
+            if not here or routine.position != position:
                 return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             return await self._act(s, routine, user, action, value)
 

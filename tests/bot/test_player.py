@@ -345,3 +345,17 @@ async def test_the_morning_messages_start_button_opens_the_routine(
     assert routine.local_date == user.next_due_date
     await chat.press("▶️ Start")
     assert chat.last_text().startswith("Exercise 1 of")
+
+
+async def test_an_old_intros_button_cannot_act_on_the_card(
+    chat: Conversation, services: Services, api: MemoryBotApi, app: App
+) -> None:
+    await ready_user(services)
+    await chat.say("/routine")
+    intro, not_today = chat.find_button("Not today")
+    late_tap = api.user_presses(USER, intro["message_id"], not_today)  # from a second phone
+    await chat.press("▶️ Start")
+    await app.process_update(Update.de_json(late_tap, app.bot))
+    assert api.calls("answerCallbackQuery")[-1].params.get("text") == "Already noted ✓"
+    routine = await routine_row(services)
+    assert (routine.status, routine.phase) == ("open", "card")

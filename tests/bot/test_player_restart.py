@@ -194,7 +194,7 @@ async def test_a_step_whose_card_was_never_sent_is_shown_again_not_acted_on(
     await chat.press("▶️ Start")
     routine = await routine_row(services)
     # The process commits "done" and dies before Telegram gets the next card.
-    await services.player.press(USER, routine.id, 0, pl.Action.DONE, None, routine.message_id)
+    await services.player.press(USER, routine.id, 0, "c", pl.Action.DONE, None)
     clock.advance(timedelta(seconds=20))
     _app2, chat2 = await restart()
     await chat2.say("done")

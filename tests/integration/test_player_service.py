@@ -55,12 +55,12 @@ async def play_through(services: Services, *, skip_first: bool = False) -> list[
     assert opened.snapshot is not None
     rid = opened.snapshot.routine_id
     ids = [item.exercise.id for item in opened.snapshot.items]
-    await services.player.press(USER, rid, 0, pl.Action.GO, None, None)
+    await services.player.press(USER, rid, 0, "i", pl.Action.GO, None)
     for n in range(len(ids)):
         action = pl.Action.SKIP if skip_first and n == 0 else pl.Action.DONE
-        result = await services.player.press(USER, rid, n, action, None, None)
+        result = await services.player.press(USER, rid, n, "c", action, None)
         assert result.reply is Reply.OK
-    end = await services.player.press(USER, rid, len(ids) - 1, pl.Action.PAIN, 2, None)
+    end = await services.player.press(USER, rid, len(ids) - 1, "e", pl.Action.PAIN, 2)
     assert end.summary is not None and end.summary.end is pl.End.DONE
     return ids
 
@@ -125,8 +125,8 @@ async def start_hold(services: Services) -> tuple[int, int]:
     opened = await services.player.open(USER, USER)
     assert opened.snapshot is not None
     rid = opened.snapshot.routine_id
-    await services.player.press(USER, rid, 0, pl.Action.GO, None, None)
-    started = await services.player.press(USER, rid, 0, pl.Action.TIMER, None, None)
+    await services.player.press(USER, rid, 0, "i", pl.Action.GO, None)
+    started = await services.player.press(USER, rid, 0, "c", pl.Action.TIMER, None)
     assert started.snapshot is not None and started.snapshot.timer is not None
     return rid, started.snapshot.timer.timer_id
 
@@ -152,7 +152,7 @@ async def test_a_pause_racing_the_timers_end_leaves_one_consistent_state(
     clock.advance(timedelta(seconds=15))
     fired, paused = await asyncio.gather(
         services.player.fire(timer_id),
-        services.player.press(USER, rid, 0, pl.Action.PAUSE, None, None),
+        services.player.press(USER, rid, 0, "c", pl.Action.PAUSE, None),
     )
     async with services.sessions() as s:
         routine = await s.get(PlayedRoutine, rid)
@@ -171,7 +171,7 @@ async def test_nobody_else_can_press_a_users_routine(services: Services) -> None
     await add_user(services)
     opened = await services.player.open(USER, USER)
     assert opened.snapshot is not None
-    other = await services.player.press(999, opened.snapshot.routine_id, 0, pl.Action.GO, None, 1)
+    other = await services.player.press(999, opened.snapshot.routine_id, 0, "i", pl.Action.GO, None)
     assert other.reply is Reply.ENDED
 
 

@@ -68,7 +68,7 @@ def _own_chat(query: CallbackQuery) -> bool:
 
 
 async def on_button(update: Update, context: Ctx) -> None:
-    """A player button: acts once, only on the live card of the presser's open routine."""
+    """A player button: acts once, only at its own step of the presser's open routine."""
     query = update.callback_query
     assert query is not None and query.data is not None
     parsed = render.parse_callback(query.data)
@@ -76,9 +76,9 @@ async def on_button(update: Update, context: Ctx) -> None:
     if parsed is None or not _own_chat(query) or not isinstance(message, Message):
         await query.answer(t("player.ended"))
         return
-    routine_id, position, action, value = parsed
+    routine_id, position, screen, action, value = parsed
     result = await context.services.player.press(
-        query.from_user.id, routine_id, position, action, value, message.message_id
+        query.from_user.id, routine_id, position, screen, action, value
     )
     if result.reply is Reply.ENDED:
         await query.answer(t("player.ended"))
