@@ -245,7 +245,7 @@ def apply(
     if phase is Phase.INTRO:
         return _intro(state, action)
     if phase in _IN_EXERCISE:
-        return _exercise(state, action, segments, count, left_ms)
+        return _exercise(state, action, segments, count, left_ms, value)
     if phase is Phase.HURT_KIND:
         if action is Action.KIND and isinstance(value, PainKind):
             return Step(replace(state, phase=Phase.HURT_PAIN, hurt_kind=value))
@@ -294,6 +294,7 @@ def _exercise(
     segments: Sequence[Segment],
     count: int,
     left_ms: int | None,
+    value: int | PainKind | None,
 ) -> Step:
     phase = state.phase
     running = phase is Phase.RUNNING
@@ -305,10 +306,13 @@ def _exercise(
         started = phase is not Phase.CARD
         return _stop(state, Outcome.STOPPED if started else None)
     if action is Action.HURT:
-        # The timer stops at once; it resumes (paused) only after a mild ache.
+        # The timer stops at once; it resumes (paused) only after a mild ache. A kind named
+        # with it ("sharp pain!") skips the question about the kind.
         back = Phase.PAUSED if running else phase
         kept = _left(left_ms) if running else state.left_ms
-        hurt = replace(state, phase=Phase.HURT_KIND, back_phase=back, left_ms=kept)
+        kind = value if isinstance(value, PainKind) else None
+        asking = Phase.HURT_PAIN if kind is not None else Phase.HURT_KIND
+        hurt = replace(state, phase=asking, back_phase=back, left_ms=kept, hurt_kind=kind)
         return Step(hurt, cancel_timer=running, new_card=True)
     if action is Action.TIMER and phase is Phase.CARD and has_timer(segments):
         entered, ms = _enter(state, segments, 0)

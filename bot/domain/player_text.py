@@ -113,6 +113,14 @@ def read(phase: Phase, text: str) -> tuple[Action | None, int | PainKind | None]
     if phase is Phase.INTRO and wants_shorter(text):
         return Action.SHORTER, None
     intent = parse_intent(text)
+    if intent in (None, Intent.HURT) and phase in _HURTABLE:
+        # "Sharp pain!" or "tingling in my leg" is "it hurt" with its kind already said.
+        kind = parse_pain_kind(text)
+        if kind is not None:
+            return Action.HURT, kind
     if intent is None or intent is Intent.HELP:
         return None, None
     return intent_action(phase, intent), None
+
+
+_HURTABLE = frozenset({Phase.CARD, Phase.RUNNING, Phase.PAUSED, Phase.REPS, Phase.COMPLETE})

@@ -200,6 +200,7 @@ class PlayerService:
             routine.message_id = None
             routine.chat_id = chat_id
             routine.version += 1
+            routine.updated_at = now
             return Result(
                 Reply.OK,
                 snapshot=await self._snapshot(s, routine, user),
@@ -328,10 +329,11 @@ class PlayerService:
     ) -> Result:
         """A button: acts once, only at its exercise and on its kind of message, if open."""
         async with self.sessions.begin() as s:
+            # Lock order everywhere: the user, then the routine, then its timer.
+            user = await s.get(User, user_id, with_for_update=True)
             routine = await s.get(PlayedRoutine, routine_id, with_for_update=True)
             if routine is None or routine.user_id != user_id:
                 return Result(Reply.ENDED)
-            user = await s.get(User, user_id, with_for_update=True)
             checked = await self._check_open(s, routine, user)
             if checked is not None:
                 return checked
@@ -344,10 +346,10 @@ class PlayerService:
     async def typed(self, user_id: int, text: str) -> Result:
         """A typed word while a routine is open; NONE when none is."""
         async with self.sessions.begin() as s:
+            user = await s.get(User, user_id, with_for_update=True)
             routine = await self._open_routine(s, user_id)
             if routine is None:
                 return Result(Reply.NONE)
-            user = await s.get(User, user_id, with_for_update=True)
             checked = await self._check_open(s, routine, user)
             if checked is not None:
                 return Result(Reply.NONE) if checked.reply is Reply.ENDED else checked
@@ -587,7 +589,8 @@ class PlayerService:
                 return Result(Reply.STALE)
             if timer.due_at > now:
                 return Result(Reply.NOT_DUE, due=_timer_info(timer))
-            # Lock order: the routine first, as every use case does, then the timer.
+            # Lock order, as in every use case: the user, the routine, then the timer.
+            user = await s.get(User, timer.user_id, with_for_update=True)
             routine = await s.get(PlayedRoutine, timer.routine_id, with_for_update=True)
             late = now - timer.due_at
             missed = pl.is_missed(late)
@@ -601,7 +604,6 @@ class PlayerService:
                 return Result(Reply.STALE)
             if routine is None or routine.status != OPEN or routine.timer_id != timer_id:
                 return Result(Reply.STALE)
-            user = await s.get(User, routine.user_id, with_for_update=True)
             checked = await self._check_open(s, routine, user)
             if checked is not None:
                 return checked

@@ -236,3 +236,18 @@ async def test_leg_symptoms_end_the_routine_and_bring_the_red_flag_questions_bac
     await timers.sweep(app)
     await chat.say("/routine")
     assert "safety questions" in chat.last_text()
+
+
+async def test_naming_the_kind_of_pain_goes_straight_to_how_strong(
+    chat: Conversation, services: Services, api: MemoryBotApi, app: App, clock: FrozenClock
+) -> None:
+    await start_first_card(chat, services)
+    await chat.press("▶️ Start timer")
+    await chat.say("ouch, sharp pain in my back!")
+    assert chat.last_text().startswith("Stop this exercise now")
+    sent = len(api.calls("sendMessage"))
+    await advance(app, clock, 30)
+    assert new_messages(api, sent) == []
+    await chat.say("5")
+    first = (await records(services))[0]
+    assert (first.pain_kind, first.pain, first.outcome) == ("sharp", 5, "hurt")

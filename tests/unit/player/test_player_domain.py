@@ -238,3 +238,19 @@ def test_kind_of_pain_in_words(text: str, kind: PainKind | None) -> None:
 @given(st.text(alphabet=string.ascii_letters + " ", max_size=30))
 def test_a_negated_kind_is_never_read(text: str) -> None:
     assert parse_pain_kind(f"not {text}") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sharp pain!", (Action.HURT, PainKind.SHARP)),
+        ("ouch, tingling in my leg", (Action.HURT, PainKind.LEG_NUMBNESS)),
+        ("it hurts", (Action.HURT, None)),
+        ("muscles burning", (Action.HURT, PainKind.ACHE)),
+        ("not sharp", (None, None)),
+    ],
+)
+def test_a_pain_named_mid_exercise_is_it_hurt_with_its_kind(
+    text: str, expected: tuple[Action | None, PainKind | None]
+) -> None:
+    assert read(Phase.RUNNING, text) == expected
