@@ -294,19 +294,19 @@ class PushService:
         async def record(results: list[tuple[PushJob, SendResult]]) -> None:
             await self.record(results, report)
 
-        pace = self.pacer.wait if self.pacer is not None else None
-        await fan_out(claim, send, record, workers=self.workers, keep_going=keep_going, pace=pace)
+        await fan_out(
+            claim, send, record, workers=self.workers, keep_going=keep_going, pacer=self.pacer
+        )
         return report
 
     async def claim(self, limit: int, report: Report | None = None) -> list[PushJob]:
         """Claim up to `limit` due pushes and reminders: rows written, users moved on."""
         report = report if report is not None else Report()
-        limit = max(1, min(limit, MAX_CLAIM))
         now = self.clock.now()
         async with self._writer, self.sessions.begin() as s:
-            jobs = await self._claim_reminders(s, now, limit, report)
+            jobs = await self._claim_reminders(s, now, min(limit, MAX_CLAIM), report)
             while len(jobs) < limit:
-                wanted = limit - len(jobs)
+                wanted = min(MAX_CLAIM, limit - len(jobs))
                 stmt = (
                     select(User)
                     .where(User.next_due_at <= now)

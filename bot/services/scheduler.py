@@ -7,6 +7,7 @@ how many requests are in flight and how the database round trips are grouped.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -61,21 +62,82 @@ class Batcher(Generic[T, R]):
 
 
 class Pacer:
-    """Spaces events `1/rate` seconds apart, allowing a burst of one second's worth after a lull."""
+    """A token bucket: `rate` tokens a second, at most one second's worth saved up."""
 
     def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self.burst = max(1.0, rate)
-        self._next = float("-inf")
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self._tokens = self.capacity
+        self._stamp: float | None = None
 
-    async def wait(self) -> None:
-        """Return when the next event may happen."""
-        now = asyncio.get_running_loop().time()
-        # Virtual scheduling: each event books the next free slot; a lull frees a burst.
-        slot = max(self._next, now - (self.burst - 1) * self.interval)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+    def _refill(self, now: float) -> None:
+        if self._stamp is not None:
+            self._tokens = min(self.capacity, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    async def take(self, wanted: int) -> int:
+        """Wait for at least one token; take up to `wanted` and say how many."""
+        loop = asyncio.get_running_loop()
+        while True:
+            self._refill(loop.time())
+            if self._tokens >= 1:
+                granted = min(wanted, int(self._tokens))
+                self._tokens -= granted
+                return granted
+            await asyncio.sleep((1 - self._tokens) / self.rate)
+
+    def refund(self, count: int) -> None:
+        """Give back tokens that were taken but not used."""
+        self._tokens = min(self.capacity, self._tokens + count)
+
+
+class _Claimer(Generic[J]):
+    """Hands claimed jobs to waiting workers, claiming only as many as the pace allows."""
+
+    def __init__(
+        self,
+        claim: Callable[[int], Awaitable[Sequence[J]]],
+        pacer: Pacer | None,
+        spawn: Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]],
+    ) -> None:
+        self._claim = claim
+        self._pacer = pacer
+        self._spawn = spawn
+        self._waiting: deque[asyncio.Future[J | None]] = deque()
+        self._draining = False
+        self.drained = False
+
+    async def next(self) -> J | None:
+        """The next job for this worker, or None once nothing more is due."""
+        if self.drained:
+            return None
+        future: asyncio.Future[J | None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        if not self._draining:
+            self._draining = True
+            self._spawn(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting and not self.drained:
+                wanted = len(self._waiting)
+                granted = await self._pacer.take(wanted) if self._pacer else wanted
+                jobs = list(await self._claim(granted))
+                if self._pacer is not None:
+                    self._pacer.refund(granted - len(jobs))
+                if len(jobs) < granted:
+                    # Nothing else is due right now: idle workers stop instead of asking again.
+                    self.drained = True
+                for job in jobs:
+                    self._waiting.popleft().set_result(job)
+        except Exception as exc:
+            while self._waiting:
+                self._waiting.popleft().set_exception(exc)
+        finally:
+            while self.drained and self._waiting:
+                self._waiting.popleft().set_result(None)
+            self._draining = False
 
 
 async def fan_out(
@@ -85,33 +147,27 @@ async def fan_out(
     *,
     workers: int,
     keep_going: Callable[[], bool] = lambda: True,
-    pace: Callable[[], Awaitable[None]] | None = None,
+    pacer: Pacer | None = None,
 ) -> None:
     """Claim, send and record jobs with at most `workers` sends in flight, until none is due.
 
-    A job is claimed only when a worker is free to send it at once and `pace` (the send rate)
-    allows, so what the database marks as "sending" is what is really on its way rather than
-    a queue in front of the rate limiter. `keep_going` returning False stops new claims;
+    A job is claimed only when a worker is free to send it at once and the pacer (the send
+    rate) allows, so what the database marks as "sending" is really on its way rather than
+    queued in front of the rate limiter. `keep_going` returning False stops new claims;
     sends already in flight finish and are recorded.
     """
+
+    async def record_flush(results: list[tuple[J, O]]) -> list[None]:
+        await record(results)
+        return [None] * len(results)
+
     async with asyncio.TaskGroup() as group:
-
-        async def claim_flush(requests: list[None]) -> list[J | None]:
-            jobs: list[J | None] = list(await claim(len(requests)))
-            return jobs + [None] * (len(requests) - len(jobs))
-
-        async def record_flush(results: list[tuple[J, O]]) -> list[None]:
-            await record(results)
-            return [None] * len(results)
-
-        claims: Batcher[None, J | None] = Batcher(claim_flush, group.create_task)
+        claims: _Claimer[J] = _Claimer(claim, pacer, group.create_task)
         records: Batcher[tuple[J, O], None] = Batcher(record_flush, group.create_task)
 
         async def worker() -> None:
             while keep_going():
-                if pace is not None:
-                    await pace()
-                job = await claims.submit(None)
+                job = await claims.next()
                 if job is None:
                     return
                 outcome = await send(job)
