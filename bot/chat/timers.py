@@ -150,6 +150,8 @@ class CardEditor:
     def start_due(self) -> None:
         """Start the countdown edits that are due now, without waiting for them."""
         now = self.clock.now()
+        if len(self.last_message) + len(self.last_edit) > 4 * len(self.cards) + 2000:
+            self._prune(now)
         never = datetime.min.replace(tzinfo=now.tzinfo)
         # A card the timer moved on goes first, then the one shown longest ago: when the
         # budget is short every countdown still moves now and then, none starves.
@@ -167,6 +169,14 @@ class CardEditor:
             task = asyncio.get_running_loop().create_task(self._redraw(card))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def _prune(self, now: datetime) -> None:
+        """Forget the pace of chats that have been quiet for a minute (memory stays bounded)."""
+        live = {card.snap.chat_id for card in self.cards.values()}
+        for seen in (self.last_edit, self.last_message):
+            for chat, at in list(seen.items()):
+                if chat not in live and now - at > timedelta(minutes=1):
+                    del seen[chat]
 
     def _due(self, card: LiveCard, now: datetime) -> bool:
         chat = card.snap.chat_id
@@ -246,7 +256,9 @@ def install(app: App) -> None:
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot[job-queue] is needed for the routine timers")
     quiet = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    app.job_queue.run_once(_restore_job, when=0.1, name="player-restore")
+    app.job_queue.run_once(
+        _restore_job, when=0.1, name="player-restore", job_kwargs={"misfire_grace_time": None}
+    )
     app.job_queue.run_repeating(
         _sweep_job, interval=SWEEP_EVERY, first=SWEEP_EVERY, name="player-sweep", job_kwargs=quiet
     )

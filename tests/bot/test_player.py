@@ -359,3 +359,22 @@ async def test_an_old_intros_button_cannot_act_on_the_card(
     assert api.calls("answerCallbackQuery")[-1].params.get("text") == "Already noted ✓"
     routine = await routine_row(services)
     assert (routine.status, routine.phase) == ("open", "card")
+
+
+async def test_a_safety_screen_that_is_no_longer_clear_stops_the_routine(
+    chat: Conversation, services: Services
+) -> None:
+    await ready_user(services)
+    await chat.say("/routine")
+    await chat.press("▶️ Start")
+    async with services.sessions.begin() as s:
+        user = await s.get(User, USER)
+        assert user is not None
+        user.safety = "doctor"  # a new screen (in /settings) found a red flag
+    await chat.press("✅ Done")
+    said = texts(chat)
+    assert "Your safety check isn't clear right now, so I've stopped this routine." in said
+    assert "doctor" in chat.last_text()
+    routine = await routine_row(services)
+    assert routine.status == "safety"
+    assert (await records(services))[0].outcome is None
