@@ -26,7 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.db.tables import MorningPain, Push, User
+from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, User
+from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
 from bot.services.scheduler import Pacer, fan_out
@@ -188,18 +189,18 @@ def pushable(user: User, due: datetime) -> bool:
     )
 
 
-def needs_morning_check(user: User, last_answer: PainReport | None) -> bool:
+def needs_morning_check(user: User, *reports: PainReport | None) -> bool:
     """Whether the push should first ask "How is your back this morning?".
 
-    The newest pain report decides: onboarding's pain-now answer or a later morning answer.
-    Once the routine player records how a routine ended, its end pain and "it hurt" join in.
+    The newest pain report decides: how the last routine ended (its end pain, or 4 if an
+    exercise hurt), a later morning answer, or, before any of those, onboarding's pain now.
     """
-    reports = [last_answer] if last_answer is not None else []
+    known = [r for r in reports if r is not None]
     if user.baseline_pain is not None and user.onboarded_at is not None:
-        reports.append(PainReport(user.baseline_pain, user.onboarded_at))
-    if not reports:
+        known.append(PainReport(user.baseline_pain, user.onboarded_at))
+    if not known:
         return False
-    return max(reports, key=lambda r: r.at).pain >= MORNING_CHECK_PAIN
+    return max(known, key=lambda r: r.at).pain >= MORNING_CHECK_PAIN
 
 
 def _following(
@@ -356,7 +357,11 @@ class PushService:
         if not rows:
             return []
         last_answers = await self._last_answers(s, sending)
-        asks = {uid: needs_morning_check(u, last_answers.get(uid)) for uid, u in sending.items()}
+        last_routines = await self._last_routines(s, sending)
+        asks = {
+            uid: needs_morning_check(u, last_answers.get(uid), last_routines.get(uid))
+            for uid, u in sending.items()
+        }
         for row in rows:
             row["asked_pain"] = asks.get(row["user_id"], False)
         inserted = await self._insert_ignoring_duplicates(s, rows)
@@ -456,6 +461,43 @@ class PushService:
             (MorningPain.user_id == newest.c.user_id) & (MorningPain.local_date == newest.c.day),
         )
         return {uid: PainReport(pain, at) for uid, pain, at in (await s.execute(stmt)).all()}
+
+    async def _last_routines(
+        self, s: AsyncSession, users: dict[int, User]
+    ) -> dict[int, PainReport]:
+        """How each user's last played routine ended, as a pain report, in one query."""
+        if not users:
+            return {}
+        ended = (
+            select(PlayedRoutine.user_id, func.max(PlayedRoutine.ended_at).label("at"))
+            .where(
+                PlayedRoutine.user_id.in_(users),
+                PlayedRoutine.started_at.is_not(None),
+                PlayedRoutine.ended_at.is_not(None),
+            )
+            .group_by(PlayedRoutine.user_id)
+            .subquery()
+        )
+        hurt = (
+            select(ExerciseRecord.routine_id)
+            .where(
+                ExerciseRecord.routine_id == PlayedRoutine.id,
+                ExerciseRecord.outcome == ExerciseOutcome.HURT.value,
+            )
+            .exists()
+        )
+        stmt = select(
+            PlayedRoutine.user_id, PlayedRoutine.ended_at, PlayedRoutine.end_pain, hurt
+        ).join(
+            ended,
+            (PlayedRoutine.user_id == ended.c.user_id) & (PlayedRoutine.ended_at == ended.c.at),
+        )
+        reports = {}
+        for user_id, at, end_pain, was_hurt in (await s.execute(stmt)).all():
+            assert at is not None  # the subquery keeps ended routines only
+            pain = max(end_pain or 0, MORNING_CHECK_PAIN if was_hurt else 0)
+            reports[user_id] = PainReport(pain, at)
+        return reports
 
     async def _answer_of(self, s: AsyncSession, user_id: int, day: date) -> MorningPain | None:
         return await s.get(MorningPain, (user_id, day))
