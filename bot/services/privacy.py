@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, MetaData, Table, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.tables import Base, User
+from bot.db.tables import Base, PlayedRoutine, RoutineTimer, User
 from bot.services.clock import Clock
 
 EXPORT_SCHEMA = "backcoach.export"
@@ -86,6 +86,15 @@ class Export:
         return json.dumps(self.document, ensure_ascii=False, indent=2).encode()
 
 
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What /delete removed, and what the chat layer must stop doing in memory."""
+
+    removed: dict[str, int]  # table → rows removed; empty when nothing was stored
+    routines: tuple[int, ...] = ()  # whose cards may still be counting down on screen
+    timers: tuple[int, ...] = ()  # pending hold and rest timers, each with a scheduled job
+
+
 class PrivacyService:
     """/export and /delete."""
 
@@ -127,15 +136,24 @@ class PrivacyService:
         }
         return Export(f"backcoach-data-{now:%Y-%m-%d}.json", document)
 
-    async def delete(self, user_id: int) -> dict[str, int]:
-        """Erase every row about the user, in every table; table → rows removed (none: {})."""
+    async def delete(self, user_id: int) -> Erasure:
+        """Erase every row about the user, in every table."""
         removed: dict[str, int] = {}
         async with self.sessions.begin() as s:
             # Lock the user first: the push tick skips a locked user instead of claiming
             # a push for someone who is being erased.
             found = await s.scalar(select(User.id).where(User.id == user_id).with_for_update())
             if found is None:
-                return {}
+                return Erasure({})
+            routines = await s.scalars(
+                select(PlayedRoutine.id).where(PlayedRoutine.user_id == user_id)
+            )
+            timers = await s.scalars(
+                select(RoutineTimer.id).where(
+                    RoutineTimer.user_id == user_id, RoutineTimer.status == "pending"
+                )
+            )
+            erasure = Erasure(removed, tuple(routines), tuple(timers))
             # Children before parents, so it works whatever the foreign keys' ON DELETE says.
             for table, where in reversed(list(self._tables(user_id))):
                 result = await s.execute(
@@ -143,4 +161,4 @@ class PrivacyService:
                 )
                 if result.rowcount:  # type: ignore[attr-defined]
                     removed[table.name] = result.rowcount  # type: ignore[attr-defined]
-        return removed
+        return erasure

@@ -6,7 +6,9 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from test_onboarding import FULL, answer_all
+from test_player import advance, fixed_routine
 
+from bot.chat import timers
 from bot.chat.context import App
 from bot.chat.jobs import run_pushes
 from bot.chat.offline.botapi import MemoryBotApi
@@ -77,29 +79,36 @@ async def test_delete_asks_first_and_keeps_everything_on_no(
     assert await services.users.get(USER) is not None
 
 
-async def test_delete_erases_every_table_cancels_pushes_and_start_is_new(
+async def test_delete_erases_every_table_cancels_pushes_and_timers_and_start_is_new(
     app: App, chat: Conversation, api: MemoryBotApi, services: Services, clock: FrozenClock
 ) -> None:
+    services.player.builder = fixed_routine(("front_plank", None))  # a 15 s hold
     await onboarded(chat)
     clock.set(FIRST_PUSH)
     await run_pushes(app)
     await chat.press("2")  # the morning pain check, stored in morning_pain
     await chat.press("In 30 minutes")  # a pending reminder
     assert "nudge you again" in chat.last_text()
-    job = app.job_queue.run_once(lambda _c: None, 3600, user_id=USER, chat_id=USER)  # type: ignore[union-attr]
+    await chat.say("/routine")
+    await chat.press("▶️ Start")
+    await chat.press("▶️ Start timer")  # a pending timer with its job, a live countdown
+    runtime = timers.runtime(app)
+    (job,) = runtime.scheduled.values()
+    assert runtime.editor.cards
 
     await chat.say("/delete")
     await chat.press("Yes, erase everything")
 
     assert "erased" in chat.last_text()
     await nothing_left(services)
-    assert job.removed
-    sent_before = len(api.calls("sendMessage"))
-    clock.advance(timedelta(minutes=31))
+    assert job.removed and not runtime.scheduled and not runtime.editor.cards
+    calls = len(api.calls())
+    await advance(app, clock, 20)  # the hold would have ended
+    clock.advance(timedelta(minutes=31))  # the reminder would have come
     await run_pushes(app)
-    clock.set(FIRST_PUSH + timedelta(days=2))
+    clock.set(FIRST_PUSH + timedelta(days=2))  # and the next morning
     await run_pushes(app)
-    assert len(api.calls("sendMessage")) == sent_before  # no reminder, no next morning
+    assert len(api.calls()) == calls  # not a word more
 
     await chat.say("/start")
     assert "Hi Ann" in chat.messages()[-2]["text"]  # greeted as someone new

@@ -157,9 +157,10 @@ async def test_delete_erases_every_row_about_the_user_in_every_table(
     assert set(seeded[ANN]) == set(owner_filters(Base.metadata, ANN))
     before = await stored_keys(services)
 
-    removed = await services.privacy.delete(ANN)
+    erasure = await services.privacy.delete(ANN)
 
-    assert removed == {name: len(rows) for name, rows in seeded[ANN].items()}
+    assert erasure.removed == {name: len(rows) for name, rows in seeded[ANN].items()}
+    assert erasure.routines == tuple(r["id"] for r in seeded[ANN]["routines"])
     assert await rows_referencing(services, ANN, seeded[ANN]) == {}
     after = await stored_keys(services)
     for table in Base.metadata.sorted_tables:
@@ -173,7 +174,7 @@ async def test_delete_erases_every_row_about_the_user_in_every_table(
 async def test_delete_of_an_unknown_user_removes_nothing(services: Services) -> None:
     await seed(services, BO)
     before = await stored_keys(services)
-    assert await services.privacy.delete(ANN) == {}
+    assert (await services.privacy.delete(ANN)).removed == {}
     assert await stored_keys(services) == before
 
 

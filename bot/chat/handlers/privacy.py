@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.chat.context import Ctx
+from bot.chat import timers
+from bot.chat.context import App, Ctx
 from bot.chat.keyboards import keyboard
 from bot.texts import t
 
@@ -79,22 +81,16 @@ async def on_button(update: Update, context: Ctx) -> None:
 
 
 async def _erase(user_id: int, message: Message, context: Ctx) -> None:
-    removed = await context.services.privacy.delete(user_id)
-    cancelled = _cancel_jobs(user_id, context)
-    log.info(
-        "user %s erased: %s rows, %s jobs cancelled", user_id, sum(removed.values()), cancelled
-    )
-    await message.reply_text(t("privacy.deleted" if removed else "privacy.delete_nothing"))
-
-
-def _cancel_jobs(user_id: int, context: Ctx) -> int:
-    """Drop in-memory jobs made for this user (timers live in rows, which are already gone)."""
-    if context.job_queue is None:
-        return 0
-    jobs = [j for j in context.job_queue.jobs() if user_id in (j.user_id, j.chat_id)]
-    for job in jobs:
-        job.schedule_removal()
-    return len(jobs)
+    erasure = await context.services.privacy.delete(user_id)
+    # The rows are gone; stop what this process still holds in memory for them.
+    app = cast(App, context.application)
+    editor = timers.runtime(app).editor
+    for routine_id in erasure.routines:
+        editor.forget(routine_id)
+    for timer_id in erasure.timers:
+        timers.unschedule(app, timer_id)
+    log.info("user %s erased: %s rows", user_id, sum(erasure.removed.values()))
+    await message.reply_text(t("privacy.deleted" if erasure.removed else "privacy.delete_nothing"))
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:
