@@ -70,6 +70,7 @@ def build_application(
     app.add_error_handler(count_error)
     schedule_pushes(app)
     player_timers.install(app)
+    progress_handlers.schedule_summaries(app)
     return app
 
 

@@ -7,7 +7,16 @@ from telegram import BotCommand
 from bot.texts import t
 
 # Only commands that are really handled belong here; /help is rendered from this list.
-COMMANDS: tuple[str, ...] = ("start", "settings", "privacy", "export", "delete", "cancel", "help")
+COMMANDS: tuple[str, ...] = (
+    "start",
+    "progress",
+    "settings",
+    "privacy",
+    "export",
+    "delete",
+    "cancel",
+    "help",
+)
 
 
 def bot_commands() -> list[BotCommand]:

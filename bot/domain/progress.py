@@ -7,17 +7,20 @@ and the question at the end of a routine are both readings of the same scale.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from statistics import fmean
+
+from content.model import Dose
 
 __all__ = [
     "MAX_WEEKS",
     "MIN_POINTS",
     "MIN_WEEKS",
     "ChartData",
+    "DoseChange",
     "PainChange",
     "PainPoint",
     "Tone",
@@ -26,6 +29,7 @@ __all__ = [
     "chart_data",
     "monday",
     "pain_change",
+    "plan_changes",
     "streak",
     "tone",
     "week_numbers",
@@ -243,3 +247,30 @@ def tone(numbers: WeekNumbers) -> Tone:
     if delta is not None and delta <= -MEANINGFUL_CHANGE:
         return Tone.EASING
     return Tone.STEADY
+
+
+@dataclass(frozen=True, slots=True)
+class DoseChange:
+    """An exercise new in the plan this week (`before` None), or one whose dose moved."""
+
+    exercise_id: str
+    before: Dose | None
+    after: Dose
+
+
+def plan_changes(
+    before: Mapping[str, Dose], latest: Mapping[str, Dose]
+) -> tuple[DoseChange, ...] | None:
+    """What changed in the plan: each exercise's latest dose this week against its latest dose
+    before it. None when there is no earlier week to compare with (the first week).
+
+    Exercises that were not played this week are not "dropped": routines rotate exercises
+    from day to day, so only what was played can be compared honestly.
+    """
+    if not before:
+        return None
+    return tuple(
+        DoseChange(exercise_id, before.get(exercise_id), dose)
+        for exercise_id, dose in latest.items()
+        if before.get(exercise_id) != dose
+    )

@@ -13,8 +13,10 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.onboarding import OnboardingService
 from bot.services.player import PlayerService
 from bot.services.privacy import PrivacyService
+from bot.services.progress import ProgressService
 from bot.services.pushes import PushService, refresh_next_due
 from bot.services.users import UserService
+from bot.services.weekly import WeeklyService
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Services:
     onboarding: OnboardingService
     pushes: PushService
     privacy: PrivacyService
+    progress: ProgressService
+    weekly: WeeklyService
     player: PlayerService
 
     async def db_ok(self) -> bool:
@@ -59,5 +63,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         onboarding=OnboardingService(sessions, clock, reschedule=refresh_next_due),
         pushes=PushService(sessions, clock, settings),
         privacy=PrivacyService(sessions, clock),
+        progress=ProgressService(sessions, clock),
+        weekly=WeeklyService(sessions, clock),
         player=PlayerService(sessions, clock, default_timezone=settings.default_timezone),
     )

@@ -6,7 +6,7 @@ from telegram import CallbackQuery, Message, Update
 
 from bot.chat import render_profile as render
 from bot.chat.context import Ctx
-from bot.chat.handlers import privacy, pushes
+from bot.chat.handlers import privacy, progress, pushes
 from bot.domain import onboarding as ob
 from bot.services.onboarding import View
 from bot.texts import t
@@ -134,7 +134,7 @@ async def show(message: Message, view: View, context: Ctx, *, name: str) -> None
     if view.step is not None:
         text, markup = render.question(view, context.services.clock.now())
         if view.step == ob.Step.SETTINGS and markup is not None:
-            markup = privacy.add_to_settings(markup)
+            markup = privacy.add_to_settings(progress.add_to_settings(markup))
         if view.hint is not None:
             # Long questions are not repeated word for word: the hint and the buttons suffice.
             short = t("onboarding.consent_short") if view.step == ob.Step.CONSENT else text

@@ -13,6 +13,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Callable
+from itertools import takewhile
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +89,16 @@ class Conversation:
         return str(last.get("text") or last.get("caption") or "")
 
     def new_calls(self) -> list[ApiCall]:
-        """Calls the bot made since the previous look, oldest first."""
-        calls = self.api.calls()
-        fresh, self._seen = calls[self._seen :], len(calls)
+        """Calls the bot made and Telegram answered since the previous look, oldest first."""
+        # A call is listed before its parameters are read; one still in flight (and all
+        # after it, to keep the order) waits for the next look, or a photo prints empty.
+        fresh = list(takewhile(_answered, self.api.calls()[self._seen :]))
+        self._seen += len(fresh)
         return fresh
+
+
+def _answered(call: ApiCall) -> bool:
+    return call.result is not None or call.error_code is not None
 
 
 def _plain(label: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from bot.domain.progress import (
     MAX_WEEKS,
     MIN_WEEKS,
+    DoseChange,
     PainPoint,
     Tone,
     WeekCount,
@@ -16,10 +17,12 @@ from bot.domain.progress import (
     chart_data,
     monday,
     pain_change,
+    plan_changes,
     streak,
     tone,
     week_numbers,
 )
+from content.model import Dose
 
 # A Saturday, like the tests' frozen clock.
 TODAY = date(2026, 11, 21)
@@ -216,3 +219,23 @@ def test_tone_is_honest_first(
     done: int, planned: int, pain: float | None, before: float | None, expected: Tone
 ) -> None:
     assert tone(WeekNumbers(TODAY, done, planned, pain, before)) is expected
+
+
+# --------------------------------------------------------------------------- plan changes
+
+
+def test_plan_changes_name_new_exercises_and_moved_doses_only() -> None:
+    eight = Dose(kind="reps", amount=8)
+    ten = Dose(kind="reps", amount=10)
+    hold = Dose(kind="hold", amount=10, reps=5)
+    before = {"bird_dog": eight, "bridge": eight, "cat_cow": hold}
+    latest = {"bird_dog": ten, "bridge": eight, "dead_bug": eight}  # cat_cow not played
+    assert plan_changes(before, latest) == (
+        DoseChange("bird_dog", eight, ten),
+        DoseChange("dead_bug", None, eight),
+    )
+    assert plan_changes(before, {"bridge": eight}) == ()
+
+
+def test_the_first_week_has_nothing_to_compare_with() -> None:
+    assert plan_changes({}, {"bird_dog": Dose(kind="reps", amount=8)}) is None
