@@ -31,16 +31,26 @@ def step(server: BotApiServer, action: str) -> None:
     api = server.api
     count = answers(api)
     if action.startswith("["):
-        label = action[1:-1]
-        message = next(m for m in reversed(api.sent_to(USER)) if MemoryBotApi.buttons(m))
-        data = next(d for text, d in MemoryBotApi.buttons(message) if text.startswith(label))
-        api.user_presses(USER, message["message_id"], data)
+        # The button may still be on its way (a second message to the same update).
+        message_id, data = until_sync(lambda: find_button(api, action[1:-1]), within=15)
+        api.user_presses(USER, message_id, data)
     else:
         api.user_says(USER, action)
     until_sync(lambda: answers(api) > count, within=15)
     # Confirmed by the next getUpdates offset: a restart will not see it again.
     until_sync(lambda: not api.pending_updates(), within=15)
     settle(api)
+
+
+def find_button(api: MemoryBotApi, label: str) -> tuple[int, str] | None:
+    """The newest message with buttons, if it has one starting with `label`."""
+    message = next((m for m in reversed(api.sent_to(USER)) if MemoryBotApi.buttons(m)), None)
+    if message is None:
+        return None
+    for text, data in MemoryBotApi.buttons(message):
+        if text.startswith(label):
+            return message["message_id"], data
+    return None
 
 
 def settle(api: MemoryBotApi, quiet: float = 0.05) -> None:
