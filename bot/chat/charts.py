@@ -47,6 +47,8 @@ def progress_png(data: ChartData) -> bytes:
         (data.morning, MORNING, "o", "progress.legend_morning"),
         (data.after_routine, AFTER, "s", "progress.legend_after"),
     ):
+        if not points:
+            continue  # an empty series would only add a puzzling legend entry
         x, y = _series(points)
         pain_ax.plot(x, y, color=colour, marker=marker, markersize=9, linewidth=3, label=t(key))
     first, last = data.start, data.end + timedelta(days=1)
