@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -253,6 +253,20 @@ def _content_preview(user: User, pain: int, today: date) -> Preview | None:
 
 # --------------------------------------------------------------------------- the service
 
+PUSHES: Table = Push.__table__  # type: ignore[assignment]
+# How a send ended, written for a whole batch with one statement (executemany).
+_RECORD = (
+    update(PUSHES)
+    .where(PUSHES.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        finished_at=bindparam("b_finished_at"),
+        attempts=bindparam("b_attempts"),
+        message_id=bindparam("b_message_id"),
+        error=bindparam("b_error"),
+    )
+)
+
 
 class PushService:
     """Claims due pushes, records how they went, and answers the push buttons and /pause."""
@@ -439,12 +453,13 @@ class PushService:
         """Insert push rows; a (user, day, kind) already there is left alone. user_id → id."""
         insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = (
-            insert(Push)
-            .values(rows)
+            insert(PUSHES)
             .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
-            .returning(Push.user_id, Push.id)
+            .returning(PUSHES.c.user_id, PUSHES.c.id)
         )
-        return {user_id: push_id for user_id, push_id in (await s.execute(stmt)).all()}
+        # One compiled statement for the whole batch (executemany), not one per row count.
+        result = await s.execute(stmt, rows)
+        return {user_id: push_id for user_id, push_id in result.all()}
 
     async def _last_answers(self, s: AsyncSession, users: dict[int, User]) -> dict[int, PainReport]:
         """Each user's newest morning pain answer, in one query."""
@@ -511,15 +526,15 @@ class PushService:
         now = self.clock.now()
         async with self._writer, self.sessions.begin() as s:
             await s.execute(
-                update(Push),
+                _RECORD,
                 [
                     {
-                        "id": job.push_id,
-                        "status": result.outcome.value,
-                        "finished_at": now,
-                        "attempts": result.attempts,
-                        "message_id": result.message_id,
-                        "error": result.error[:64] if result.error else None,
+                        "b_id": job.push_id,
+                        "b_status": result.outcome.value,
+                        "b_finished_at": now,
+                        "b_attempts": result.attempts,
+                        "b_message_id": result.message_id,
+                        "b_error": result.error[:64] if result.error else None,
                     }
                     for job, result in results
                 ],

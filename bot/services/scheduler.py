@@ -62,11 +62,12 @@ class Batcher(Generic[T, R]):
 
 
 class Pacer:
-    """A token bucket: `rate` tokens a second, at most one second's worth saved up."""
+    """A token bucket: `rate` tokens a second, at most a tenth of a second's worth saved up."""
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
-        self.capacity = max(1.0, rate)
+        # A small burst keeps any one second near `rate` (Telegram counts per second).
+        self.capacity = max(1.0, rate / 10)
         self._tokens = self.capacity
         self._stamp: float | None = None
 
