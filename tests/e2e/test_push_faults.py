@@ -117,7 +117,7 @@ async def test_500_that_never_ends_gives_up_after_a_bounded_number_of_tries(
 
 
 async def test_a_slow_answer_holds_nobody_up(app: App, server: BotApiServer) -> None:
-    server.api.inject_fault("sendMessage", "slow", times=1, delay=0.3)
+    server.api.inject_fault("sendMessage", "slow", times=1, delay=READ_TIMEOUT / 2)
     started = time.monotonic()
     report = await run_pushes(app, policy=FAST_RETRIES)
     assert report.sent == 10
