@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import httpx
@@ -23,6 +23,7 @@ from telegram.ext import Job
 
 from bot.chat import render_pushes as render
 from bot.chat.context import SERVICES_KEY, App, Ctx
+from bot.chat.metrics import metrics_of
 from bot.services import Services
 from bot.services.pushes import Outcome, PushJob, Report, SendResult
 
@@ -99,11 +100,15 @@ async def run_pushes(
 ) -> Report:
     """Send everything due now through the app's bot (and its rate limiter)."""
     services: Services = app.bot_data[SERVICES_KEY]
+    metrics = metrics_of(app.bot_data)
 
     async def send(job: PushJob) -> SendResult:
-        return await send_push(app.bot, job, policy)
+        result = await send_push(app.bot, job, policy)
+        metrics.push_result(job.kind, result.outcome.value, result.attempts)
+        return result
 
     report = await services.pushes.run_due(send, keep_going=keep_going)
+    metrics.pushes_dropped(report.dropped)
     if report.total or report.interrupted:
         log.info(
             "pushes: %s sent, %s blocked, %s failed, %s unknown, %s dropped, %s interrupted",
@@ -130,6 +135,11 @@ class PushTick:
             return
         # Ctx is the context type this Application was built with (see bot.app).
         app = cast(App, context.application)
+        if context.job is not None and context.job.next_t is not None:
+            # APScheduler has already moved next_t on by one interval when this runs.
+            interval = app.bot_data[SERVICES_KEY].settings.tick_seconds
+            late = datetime.now(UTC) - context.job.next_t + timedelta(seconds=interval)
+            metrics_of(app.bot_data).timer_fired("push_tick", late.total_seconds())
         async with self._running:
             await run_pushes(app, keep_going=lambda: app.running, policy=self.policy)
 
@@ -142,7 +152,8 @@ def schedule_pushes(app: App) -> Job[Ctx]:
     return app.job_queue.run_repeating(
         PushTick(),
         interval=services.settings.tick_seconds,
-        first=0.5,
+        # Soon after start: pushes that fell due while the bot was down go out first.
+        first=min(1.0, services.settings.tick_seconds),
         name=JOB_NAME,
         # Our own lock skips a tick that overlaps a long fan-out; max_instances=2 lets that
         # happen quietly instead of APScheduler logging a warning every tick.

@@ -6,12 +6,15 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from pushes_kit import add_ready_user, morning_answers, pushes_of, utc
+from fakes.waiting import until
+from pushes_kit import add_ready_user, add_ready_users, morning_answers, pushes_of, utc
 from telegram import Update
 
+from bot.app import build_application
 from bot.chat.context import App
 from bot.chat.jobs import run_pushes
-from bot.chat.offline.botapi import MemoryBotApi
+from bot.chat.offline.botapi import DEFAULT_TOKEN, MemoryBotApi
+from bot.chat.offline.request import MemoryRequest
 from bot.chat.transports.shell import Conversation
 from bot.services import Services
 from bot.services.clock import FrozenClock
@@ -202,3 +205,25 @@ async def test_a_user_who_blocked_the_bot_is_skipped_and_others_still_get_theirs
     user = await services.users.get(2)
     assert user is not None and not user.active
     assert len(ann.messages()) == 1
+
+
+async def test_one_periodic_job_sends_due_pushes_on_its_own(
+    services: Services, api: MemoryBotApi, clock: FrozenClock
+) -> None:
+    for user_id in range(1, 11):
+        api.add_user(user_id)
+    await add_ready_users(services, range(1, 11))
+    clock.set(utc(2026, 11, 21, 7))
+    services.settings = services.settings.model_copy(update={"tick_seconds": 0.05})
+    app = build_application(services, DEFAULT_TOKEN, request=MemoryRequest(api))
+    assert app.job_queue is not None
+    # One job for everyone: the scheduler's size does not grow with the users.
+    assert [job.name for job in app.job_queue.jobs()].count("pushes") == 1
+    assert len(app.job_queue.jobs()) < 10
+    async with app:
+        await app.start()
+        try:
+            await until(lambda: len(api.calls("sendMessage")) >= 10)
+        finally:
+            await app.stop()
+    assert sorted(c.params["chat_id"] for c in api.calls("sendMessage")) == list(range(1, 11))
