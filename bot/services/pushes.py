@@ -30,6 +30,7 @@ from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, User
 from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
+from bot.services.player import MINUTES as ROUTINE_MINUTES
 from bot.services.scheduler import Pacer, fan_out
 from content.library import load_library
 from content.routines import RoutineRequest, build_routine
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=15)
 # From this pain on, the next morning starts with "How is your back this morning?".
 MORNING_CHECK_PAIN = 4
-ROUTINE_MINUTES = 15
 PREVIEW_EXERCISES = 3
 MAX_CLAIM = 500
 
@@ -238,7 +238,12 @@ async def refresh_next_due(session: AsyncSession, user: User, now: datetime) -> 
 
 @lru_cache(maxsize=4096)
 def routine_preview(level: int, pain: int, today: date) -> Preview:
-    """Minutes and first exercises of the routine the builder makes for this day."""
+    """Minutes and first exercises of the routine the builder makes for this day.
+
+    Built without the user's history, swaps and doses (reading those per push would cost
+    several queries each); the player's routine starts with the same warm-up, so the minutes
+    and first exercises match in all but rare cases.
+    """
     library = load_library()
     routine = build_routine(
         library, RoutineRequest(level=level, pain=pain, minutes=ROUTINE_MINUTES, today=today)
@@ -392,7 +397,9 @@ class PushService:
                 continue
             user = sending[row["user_id"]]
             ask = asks[user.id]
-            pain = last_answers[user.id].pain if user.id in last_answers else 0
+            # The pain the player builds today's routine for: last answer, else onboarding's.
+            known = last_answers.get(user.id)
+            pain = known.pain if known is not None else user.baseline_pain or 0
             jobs.append(
                 PushJob(
                     push_id=push_id,
@@ -431,7 +438,7 @@ class PushService:
                 continue
             push.status, push.claimed_at, push.attempts = "sending", now, 0
             answer = await self._answer_of(s, user.id, push.local_date)
-            pain = answer.pain if answer is not None else 0
+            pain = answer.pain if answer is not None else user.baseline_pain or 0
             jobs.append(
                 PushJob(
                     push_id=push.id,
