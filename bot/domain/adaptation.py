@@ -94,6 +94,7 @@ __all__ = [
     "adapt",
     "clear_rescreen",
     "routine_inputs",
+    "settle_quiet",
 ]
 
 _RANK = {MorningReport: 0, SymptomReport: 1, RoutineRecord: 2}
@@ -110,6 +111,18 @@ def adapt(
     fold = Fold(plan, library, baseline)
     for key, event in _new_events(plan.applied_through, history):
         fold.apply(key, event)
+    return _result(fold.plan(), fold.changes, fold.offers, today)
+
+
+def settle_quiet(plan: Plan, library: Library, baseline: int, today: date) -> Adaptation:
+    """Before building today's routine: a quiet routine of an earlier day counts as settled.
+
+    After a routine with no hurt and an end pain under 4 the bot does not ask about the next
+    morning, so silence means the back was fine. Kept out of :func:`adapt`, whose result must
+    not depend on the day it is called.
+    """
+    fold = Fold(plan, library, baseline)
+    fold.settle_quiet(today)
     return _result(fold.plan(), fold.changes, fold.offers, today)
 
 

@@ -139,6 +139,9 @@ class PendingRoutine(_Frozen):
     local_date: date
     easy: tuple[str, ...] = ()
     ached: tuple[str, ...] = ()
+    # No hurt and an end pain under 4: the bot does not ask about the next morning, so a
+    # morning with nothing reported counts as settled.
+    quiet: bool = False
 
 
 class RoutineSummary(_Frozen):

@@ -59,6 +59,8 @@ FINE_PAIN = 3
 """Pain up to this during or right after an exercise is fine and can earn progress."""
 TOO_MUCH_PAIN = 5
 """Pain above this is too much."""
+MORNING_CHECK_PAIN = 4
+"""From this end pain (or after a hurt) the bot asks how the back is the next morning."""
 WORSE_BY = 2
 """A next morning this many points above the baseline (or more) is worse."""
 NEXT_MORNING_DAYS = 2
@@ -232,7 +234,7 @@ class Fold:
     def _routine(self, record: RoutineRecord) -> None:
         on = record.local_date
         if self.pending is not None:
-            # No morning answer came between the two routines: that run is broken.
+            # No morning answer and no settle_quiet() between the two routines: run broken.
             self._reset_streaks(self.pending.easy)
             self.pending = None
         easy: list[str] = []
@@ -246,8 +248,25 @@ class Fold:
                 easy.append(exercise_id)
             elif verdict == "ached":
                 ached.append(exercise_id)
-        self.pending = PendingRoutine(local_date=on, easy=tuple(easy), ached=tuple(ached))
+        quiet = (record.end_pain is None or record.end_pain < MORNING_CHECK_PAIN) and not any(
+            item.outcome is Outcome.HURT for item in items.values()
+        )
+        self.pending = PendingRoutine(
+            local_date=on, easy=tuple(easy), ached=tuple(ached), quiet=quiet
+        )
         self._level(record, items, on)
+
+    def settle_quiet(self, today: date) -> None:
+        """A quiet routine from an earlier day, with no morning report since: settled."""
+        pending = self.pending
+        if pending is None or not pending.quiet or today <= pending.local_date:
+            return
+        if (today - pending.local_date).days > NEXT_MORNING_DAYS + 1:
+            # Too long ago to speak for the back of today: the run simply ends.
+            self._reset_streaks(pending.easy)
+        else:
+            self._settled(pending, pending.local_date + timedelta(days=1))
+        self.pending = None
 
     def _item(
         self, exercise_id: str, item: ItemRecord, on: date

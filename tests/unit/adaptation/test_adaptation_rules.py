@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 from adaptation_kit import (
     BASELINE,
@@ -27,11 +29,14 @@ from bot.domain.adaptation import (
     Plan,
     Reason,
     RescreenRequiredError,
+    RoutineRecord,
     Symptom,
     accept_level_up,
     accept_swap,
+    adapt,
     clear_rescreen,
     routine_inputs,
+    settle_quiet,
 )
 from bot.domain.adaptation_rules import HOLD_DAYS
 from bot.domain.safety import PainKind
@@ -629,3 +634,43 @@ def test_exclusions_are_dropped_once_over() -> None:
     ).plan
     assert run(plan, Story().morning(HOLD_DAYS - 1, 1)).plan.excluded == {"prone_leg_lift": day(7)}
     assert run(plan, Story().morning(HOLD_DAYS, 1)).plan.excluded == {}
+
+
+def test_a_quiet_routine_counts_as_settled_when_nothing_was_asked() -> None:
+    # No hurt, end pain under 4: the bot asks nothing the next morning, so silence is fine.
+    library = LIB
+    plan = Plan.start(level=2)
+    day = date(2026, 11, 2)
+    streaks = []
+    for n in range(2):
+        on = day + timedelta(days=2 * n)
+        record = RoutineRecord(
+            at=datetime(on.year, on.month, on.day, 8, tzinfo=UTC),
+            local_date=on,
+            items=(ItemRecord(exercise_id="glute_bridge", outcome=Outcome.DONE, pain=1),),
+            end_pain=2,
+        )
+        plan = adapt(plan, library, [record], baseline=3, today=on).plan
+        assert plan.pending is not None and plan.pending.quiet
+        result = settle_quiet(plan, library, baseline=3, today=on + timedelta(days=2))
+        plan = result.plan
+        streaks.append(result)
+    assert [c.kind for c in streaks[1].changes] == [ChangeKind.DOSE_UP]
+    assert (
+        plan.exercises["glute_bridge"].dose.amount > library.get("glute_bridge").dose_start.amount
+    )
+
+
+def test_a_routine_that_ended_sore_is_not_settled_by_silence() -> None:
+    library = LIB
+    on = date(2026, 11, 2)
+    record = RoutineRecord(
+        at=datetime(on.year, on.month, on.day, 8, tzinfo=UTC),
+        local_date=on,
+        items=(ItemRecord(exercise_id="glute_bridge", outcome=Outcome.DONE, pain=2),),
+        end_pain=5,
+    )
+    plan = adapt(Plan.start(level=2), library, [record], baseline=3, today=on).plan
+    assert plan.pending is not None and not plan.pending.quiet
+    settled = settle_quiet(plan, library, baseline=3, today=on + timedelta(days=1))
+    assert settled.plan.pending == plan.pending and not settled.changes
