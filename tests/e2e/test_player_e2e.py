@@ -13,7 +13,7 @@ from fakes.http_botapi import BotApiServer
 from fakes.waiting import until_sync
 from sqlalchemy import delete
 
-from bot.chat.offline.botapi import MemoryBotApi
+from bot.chat.offline.botapi import ApiCall, MemoryBotApi
 from bot.db.engine import make_engine, make_sessions
 from bot.db.tables import User
 
@@ -59,6 +59,11 @@ def find_button(api: MemoryBotApi, label: str) -> tuple[int, str] | None:
     return None
 
 
+def card_edits(api: MemoryBotApi) -> list[ApiCall]:
+    """Edits in this user's chat (a shared database may hold other tests' routines)."""
+    return [c for c in api.calls("editMessageText") if c.params.get("chat_id") == USER and c.ok]
+
+
 def act(server: BotApiServer, action: str, expect: str) -> str:
     """Type a text or press `[Label]`, then wait until the newest message starts with `expect`."""
     api = server.api
@@ -95,11 +100,11 @@ def test_a_routine_plays_to_its_summary_across_two_kill_9s(
         kill_9(first)
 
     # Mid-hold: the new process brings the countdown back on the same card.
-    edits = len(api.calls("editMessageText"))
+    edits = len(card_edits(api))
     second = start_bot(tmp_path, db_url, botapi)
     try:
-        until_sync(lambda: len(api.calls("editMessageText")) > edits, within=20)
-        edit = api.calls("editMessageText")[-1]
+        until_sync(lambda: len(card_edits(api)) > edits, within=20)
+        edit = card_edits(api)[-1]
         assert edit.params["message_id"] == card_id and " s left" in edit.params["text"]
         act(botapi, "[✅ Done]", f"Exercise 2 of {total}")
         act(botapi, "did it", f"Exercise 3 of {total}")
