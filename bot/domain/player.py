@@ -80,11 +80,9 @@ _SCREENS = {Phase.INTRO: "i", Phase.HURT_KIND: "h", Phase.HURT_PAIN: "h", Phase.
 
 
 def screen_of(phase: Phase) -> str:
-    """Which kind of message shows this phase: i(ntro), c(ard), h(urt questions), e(nd).
-
-    Buttons carry it: a button works only while its kind of message is the current one, so
-    an old intro, or a pain grid from an earlier question, can never answer a later one.
-    """
+    """Which kind of message shows this phase: i(ntro), c(ard), h(urt questions), e(nd)."""
+    # Buttons carry it: a button works only while its kind of message is the current one,
+    # so an old intro, or the pain grid of an earlier question, never answers a later one.
     if phase in _IN_EXERCISE:
         return "c"
     return _SCREENS.get(phase, "e")

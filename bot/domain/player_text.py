@@ -80,11 +80,9 @@ def _words(text: str) -> list[str]:
 
 
 def parse_pain_kind(text: str) -> PainKind | None:
-    """The kind of pain a typed answer names ("sharp", "into my leg", "just aching"), or None.
-
-    Any negation ("not sharp") gives None: the user is asked again with buttons rather than
-    have a guess decide whether the routine stops.
-    """
+    """The kind of pain a typed answer names ("sharp", "into my leg", "just aching"), or None."""
+    # Any negation ("not sharp") gives None: the user is asked again with buttons rather
+    # than have a guess decide whether the routine stops.
     words = set(_words(text))
     if words & _NEGATIONS:
         return None
