@@ -9,8 +9,12 @@ from bot.texts import t
 # Only commands that are really handled belong here; /help is rendered from this list.
 COMMANDS: tuple[str, ...] = (
     "start",
+    "routine",
+    "plan",
     "progress",
     "settings",
+    "pause",
+    "resume",
     "privacy",
     "export",
     "delete",

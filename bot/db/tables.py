@@ -349,3 +349,33 @@ class WeeklySummary(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (UniqueConstraint("user_id", "week_start", name="uq_weekly_summaries_week"),)
+
+
+class StoredPlan(Base):
+    """A user's adaptive plan (bot.domain.adaptation.Plan as JSON) and what it has folded in."""
+
+    __tablename__ = "plans"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class PlanChange(Base):
+    """One change to a plan with its reason: the history /plan and the intro card show."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(24))
+    exercise_id: Mapped[str | None] = mapped_column(String(40))
+    # The Change as JSON (before/after doses or ids, until, params), for rendering.
+    detail: Mapped[dict[str, Any]]

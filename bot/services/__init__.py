@@ -11,12 +11,14 @@ from bot.config import Settings
 from bot.db.engine import make_engine, make_sessions
 from bot.services.clock import Clock, SystemClock
 from bot.services.onboarding import OnboardingService
+from bot.services.plans import PlanService
 from bot.services.player import PlayerService
 from bot.services.privacy import PrivacyService
 from bot.services.progress import ProgressService
 from bot.services.pushes import PushService, refresh_next_due
 from bot.services.users import UserService
 from bot.services.weekly import WeeklyService
+from content.library import load_library
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Services:
     privacy: PrivacyService
     progress: ProgressService
     weekly: WeeklyService
+    plans: PlanService
     player: PlayerService
 
     async def db_ok(self) -> bool:
@@ -54,6 +57,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     engine = make_engine(settings.database_url)
     sessions = make_sessions(engine)
     clock = clock or SystemClock()
+    library = load_library()
+    plans = PlanService(sessions, clock, library)
     return Services(
         settings=settings,
         engine=engine,
@@ -65,5 +70,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         privacy=PrivacyService(sessions, clock),
         progress=ProgressService(sessions, clock),
         weekly=WeeklyService(sessions, clock),
-        player=PlayerService(sessions, clock, default_timezone=settings.default_timezone),
+        plans=plans,
+        player=PlayerService(
+            sessions,
+            clock,
+            default_timezone=settings.default_timezone,
+            library=library,
+            plan_inputs=plans.inputs,
+        ),
     )

@@ -33,6 +33,7 @@ MINUTES = 15
 SHORT_MINUTES = 10
 HISTORY_DAYS = 2
 OPEN = "open"
+GENTLE_PAIN = 7  # from this pain on, content.routines builds only gentle movement
 # A step whose message is still missing after this long was lost (the sender crashed),
 # not merely in flight: the chat layer sends it again.
 LOST_AFTER = timedelta(seconds=10)
@@ -254,6 +255,9 @@ class PlayerService:
         self, s: AsyncSession, user: User, today: date, pain: int, minutes: int
     ) -> Routine:
         inputs = await self.plan_inputs(s, user.id, today)
+        if inputs.gentle_only:
+            # The plan says gentle days (mornings at 7+): the builder's gentle routine.
+            pain = max(pain, GENTLE_PAIN)
         request = RoutineRequest(
             level=user.level or 1,
             pain=max(0, min(10, pain)),

@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.adaptation import Change
 from content.model import Dose
 
 
@@ -22,6 +23,11 @@ class PlanInputs:
     doses: Mapping[str, Dose] = field(default_factory=dict)
     excluded: frozenset[str] = frozenset()
     swaps: Mapping[str, str] = field(default_factory=dict)
+    # Morning pain has been 7+ lately: walking, mobility and stretches only.
+    gentle_only: bool = False
+    # What the plan changed since the last routine (bot.domain.adaptation.Change), for the
+    # intro card.
+    changes: tuple[Change, ...] = ()
 
 
 PlanSource = Callable[[AsyncSession, int, date], Awaitable[PlanInputs]]

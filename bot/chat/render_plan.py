@@ -1,0 +1,79 @@
+"""Texts of the adaptive plan: /plan and the lines that say what changed and why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from bot.domain import adaptation as ad
+from bot.services.plans import PlanView
+from bot.texts import t
+from content.cards import dose_text
+from content.library import Library
+from content.model import Dose
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _name(library: Library, exercise_id: object) -> str:
+    if isinstance(exercise_id, str) and exercise_id in library:
+        return library.get(exercise_id).name
+    return str(exercise_id)
+
+
+def _day(day: date | None) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b}" if day else "—"
+
+
+def change_line(change: ad.Change, library: Library) -> str:
+    """One change as the user reads it: 'Glute bridge: 12 reps → 10 reps — it ached (5/10)'."""
+    eid = change.exercise_id
+    exercise = library.get(eid) if eid is not None and eid in library else None
+
+    def shown(value: object) -> str:
+        if isinstance(value, Dose) and exercise is not None:
+            return dose_text(exercise, value)
+        return _name(library, value) if isinstance(value, str) else str(value)
+
+    key = "blocked_change" if change.kind is ad.ChangeKind.BLOCKED else change.kind.value
+    what = t(
+        f"plan.{key}",
+        name=exercise.name if exercise else "",
+        before=shown(change.before),
+        after=shown(change.after),
+        until=_day(change.until),
+    )
+    params = {"pain": "?", "morning": "?", **change.params}
+    why = t(f"plan.why_{change.reason.value}").format(**params)
+    return t("plan.change", what=what, why=why)
+
+
+def changes_block(changes: Iterable[ad.Change], library: Library) -> str:
+    """The 'what changed' lines for the intro card, or '' when nothing changed."""
+    lines = [change_line(c, library) for c in changes]
+    return "\n".join([t("plan.changes_title"), *lines]) if lines else ""
+
+
+def plan_text(view: PlanView, library: Library, today: date) -> str:
+    """/plan: level, mode, the exercises met with their doses, and the last changes."""
+    plan = view.plan
+    lines = [t("plan.title", level=plan.level)]
+    if plan.blocked_for_rescreen:
+        lines.append(t("plan.blocked"))
+    elif view.gentle:
+        lines.append(t("plan.gentle"))
+    if plan.exercises or plan.excluded:
+        lines += ["", t("plan.met")]
+        for exercise_id, entry in plan.exercises.items():
+            exercise = library.get(exercise_id)
+            lines.append(t("plan.line", name=exercise.name, dose=dose_text(exercise, entry.dose)))
+        for exercise_id, until in plan.excluded.items():
+            if today < until:
+                lines.append(
+                    t("plan.left_out", name=_name(library, exercise_id), until=_day(until))
+                )
+    if view.changes:
+        lines += ["", t("plan.recent"), *(change_line(c, library) for c in view.changes)]
+    else:
+        lines += ["", t("plan.none_yet")]
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""The adaptive plan: folds played routines and morning answers into each user's plan.
+
+The plan is brought up to date lazily, whenever it is needed (building a routine, /plan):
+every routine and morning answer not yet applied is read from the database and passed to the
+pure rules in `bot.domain.adaptation`, which skip whatever they have already applied. The new
+plan and its changes are written in the caller's transaction, so a crash stores neither.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.tables import ExerciseRecord, MorningPain, PlanChange, PlayedRoutine, StoredPlan, User
+from bot.domain import adaptation as ad
+from bot.domain.adaptation_model import EventKey
+from bot.domain.player import End
+from bot.domain.safety import PainKind
+from bot.services.clock import Clock
+from bot.services.player_inputs import PlanInputs
+from content.library import Library
+
+# Routines whose exercise records say something about the back.
+_FOLDED = (End.DONE.value, End.STOPPED.value, End.SAFETY.value)
+HISTORY_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What /plan shows: the exercises met so far with their doses, and recent changes."""
+
+    plan: ad.Plan
+    changes: list[ad.Change]
+    gentle: bool
+
+
+class PlanService:
+    """Keeps each user's plan current and feeds it to the routine builder."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, library: Library
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.library = library
+
+    async def inputs(self, s: AsyncSession, user_id: int, today: date) -> PlanInputs:
+        """The player's PlanSource: today's doses, exclusions and swaps from the fresh plan."""
+        user = await s.get(User, user_id)
+        assert user is not None
+        plan, changes = await self.refresh(s, user, today)
+        given = ad.routine_inputs(plan, self.library, today)
+        return PlanInputs(
+            doses=dict(given.doses),
+            excluded=frozenset(given.excluded),
+            swaps=dict(given.swaps),
+            gentle_only=given.gentle_only,
+            changes=tuple(changes),
+        )
+
+    async def view(self, user_id: int) -> PlanView | None:
+        """/plan: the plan as it stands today and its last changes (None before onboarding)."""
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id)
+            if user is None or user.onboarded_at is None:
+                return None
+            plan, _ = await self.refresh(s, user, self._today(user))
+            rows = await s.scalars(
+                select(PlanChange)
+                .where(PlanChange.user_id == user_id)
+                .order_by(PlanChange.id.desc())
+                .limit(HISTORY_SHOWN)
+            )
+            changes = [ad.Change.model_validate(row.detail) for row in rows]
+            return PlanView(plan=plan, changes=changes, gentle=plan.gentle)
+
+    async def refresh(
+        self, s: AsyncSession, user: User, today: date
+    ) -> tuple[ad.Plan, list[ad.Change]]:
+        """Fold every new event into the user's plan; store it and its changes."""
+        stored = await s.get(StoredPlan, user.id, with_for_update=True)
+        plan = ad.Plan.model_validate(stored.data) if stored else ad.Plan.start(user.level or 1)
+        if user.level and user.level != plan.level:
+            # A level chosen in /settings wins over the plan's own.
+            plan = plan.model_copy(update={"level": user.level})
+        baseline = user.baseline_pain or 0
+        events = await self._events(s, user, plan.applied_through)
+        steps = [ad.adapt(plan, self.library, events, baseline, today)]
+        steps.append(ad.settle_quiet(steps[-1].plan, self.library, baseline, today))
+        if steps[-1].plan.blocked_for_rescreen and user.safety == "clear":
+            # The player sends the red-flag screen at once; a clear answer since lifts the block.
+            steps.append(ad.clear_rescreen(steps[-1].plan, today))
+        plan = steps[-1].plan
+        changes = [change for step in steps for change in step.changes]
+        now = self.clock.now()
+        data = plan.model_dump(mode="json")
+        if stored is None:
+            s.add(StoredPlan(user_id=user.id, data=data, updated_at=now))
+        elif stored.data != data:
+            stored.data, stored.updated_at = data, now
+        s.add_all(
+            PlanChange(
+                user_id=user.id,
+                at=now,
+                local_date=change.on,
+                kind=change.kind.value,
+                reason=change.reason.value,
+                exercise_id=change.exercise_id,
+                detail=change.model_dump(mode="json"),
+            )
+            for change in changes
+        )
+        if plan.level != user.level:
+            user.level = plan.level
+        await s.flush()
+        return plan, changes
+
+    async def _events(self, s: AsyncSession, user: User, after: EventKey | None) -> list[ad.Event]:
+        """Finished routines and morning answers, oldest first (the rules skip applied ones)."""
+        since: datetime | None = after[0] if after is not None else None
+        routines_q = select(PlayedRoutine).where(
+            PlayedRoutine.user_id == user.id,
+            PlayedRoutine.status.in_(_FOLDED),
+            PlayedRoutine.ended_at.is_not(None),
+        )
+        mornings_q = select(MorningPain).where(MorningPain.user_id == user.id)
+        if since is not None:
+            routines_q = routines_q.where(PlayedRoutine.ended_at >= since)
+            mornings_q = mornings_q.where(MorningPain.at >= since)
+        routines = list(await s.scalars(routines_q))
+        records: dict[int, list[ExerciseRecord]] = defaultdict(list)
+        if routines:
+            rows = await s.scalars(
+                select(ExerciseRecord).where(
+                    ExerciseRecord.routine_id.in_([r.id for r in routines]),
+                    ExerciseRecord.outcome.is_not(None),
+                )
+            )
+            for row in rows:
+                records[row.routine_id].append(row)
+        events: list[ad.Event] = [
+            ad.MorningReport(at=m.at, local_date=m.local_date, pain=m.pain)
+            for m in await s.scalars(mornings_q)
+        ]
+        for routine in routines:
+            assert routine.ended_at is not None
+            items = tuple(
+                ad.ItemRecord(
+                    exercise_id=r.exercise_id,
+                    outcome=ad.Outcome(r.outcome),
+                    pain_kind=PainKind(r.pain_kind) if r.pain_kind else None,
+                    pain=r.pain,
+                )
+                for r in sorted(records[routine.id], key=lambda r: r.idx)
+                if r.outcome is not None
+            )
+            events.append(
+                ad.RoutineRecord(
+                    at=routine.ended_at,
+                    local_date=routine.local_date,
+                    items=items,
+                    end_pain=routine.end_pain,
+                )
+            )
+        return sorted(events, key=lambda e: e.at)
+
+    def _today(self, user: User) -> date:
+        zone = ZoneInfo(user.tz) if user.tz else None
+        now = self.clock.now()
+        return (now.astimezone(zone) if zone else now).date()
