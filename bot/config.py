@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     push_rate: float = Field(default=30.0, gt=0, le=1000)
+    send_burst: int = Field(default=0, ge=0, le=1000)
     push_window_hours: float = Field(default=3.0, gt=0, le=24)
     tick_seconds: float = Field(default=5.0, gt=0, le=300)
     api_base_url: str | None = None

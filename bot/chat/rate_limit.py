@@ -25,9 +25,9 @@ MAX_RETRIES = 3
 
 
 class BudgetedRateLimiter(BaseRateLimiter[int]):
-    """AIORateLimiter behind a (possibly shared) send budget, counting 429s."""
+    """AIORateLimiter behind the send budget, counting 429s."""
 
-    def __init__(self, inner: AIORateLimiter, budget: SendBudget | None, metrics: Metrics) -> None:
+    def __init__(self, inner: AIORateLimiter, budget: SendBudget, metrics: Metrics) -> None:
         self.inner = inner
         self.budget = budget
         self.metrics = metrics
@@ -39,8 +39,7 @@ class BudgetedRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Shut the inner limiter down and release the budget's connections."""
         await self.inner.shutdown()
-        if self.budget is not None:
-            await self.budget.close()
+        await self.budget.close()
 
     async def process_request(
         self,
@@ -55,21 +54,16 @@ class BudgetedRateLimiter(BaseRateLimiter[int]):
         budget = self.budget
         # Like AIORateLimiter's overall limit: what goes to a chat counts, edits included;
         # answering a button press or setting commands does not.
-        charged = (
-            budget is not None
-            and data.get("chat_id") is not None
-            and not data.get("allow_paid_broadcast", False)
-        )
+        charged = data.get("chat_id") is not None and not data.get("allow_paid_broadcast", False)
 
         async def attempt(*a: Any, **kw: Any) -> Result:
-            if charged and budget is not None:
+            if charged:
                 self.metrics.send_wait.observe(await budget.acquire())
             try:
                 return await callback(*a, **kw)
             except RetryAfter as exc:
                 self.metrics.telegram_429.inc()
-                if budget is not None:
-                    await budget.hold(_seconds(exc.retry_after))
+                await budget.hold(_seconds(exc.retry_after))
                 raise
 
         return await self.inner.process_request(
@@ -82,15 +76,15 @@ def _seconds(value: int | timedelta) -> float:
 
 
 def build_rate_limiter(settings: Settings, token: str, metrics: Metrics) -> BudgetedRateLimiter:
-    """On PostgreSQL one budget for every worker; on SQLite AIORateLimiter's own overall pace."""
-    if settings.is_postgres:
+    """AIORateLimiter for 429s and groups, behind the send budget (shared on PostgreSQL)."""
+    budget = build_budget(
+        settings.database_url,
+        settings.push_rate,
+        settings.send_burst,
         # Keyed by the bot's id, so two bots on one database keep separate budgets.
-        budget = build_budget(
-            settings.database_url, settings.push_rate, name=f"bot{token.split(':', 1)[0]}"
-        )
-        return BudgetedRateLimiter(
-            AIORateLimiter(overall_max_rate=0, max_retries=MAX_RETRIES), budget, metrics
-        )
+        name=f"bot{token.split(':', 1)[0]}",
+    )
+    # overall_max_rate=0: the budget sets the overall pace, for every worker together.
     return BudgetedRateLimiter(
-        AIORateLimiter(overall_max_rate=settings.push_rate, max_retries=MAX_RETRIES), None, metrics
+        AIORateLimiter(overall_max_rate=0, max_retries=MAX_RETRIES), budget, metrics
     )

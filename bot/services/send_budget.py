@@ -25,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 log = logging.getLogger(__name__)
 
 TABLE = "backcoach_send_budget"
-# pg_advisory_xact_lock(NAMESPACE, 0) guards the CREATE TABLE that several workers may race to.
 LOCK_NAMESPACE = 0x42430001
 _WARN_EVERY = 60.0
+# After the database failed a send, pace locally this long before asking it again: a send must
+# not wait for a connection attempt that will fail (or for the pool's waiters behind it).
+_RETRY_DB_AFTER = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +58,10 @@ class Bucket:
         return self.burst + int(seconds * self.rate)
 
 
-def default_bucket(rate: float) -> Bucket:
-    """The bucket for BACKCOACH_PUSH_RATE: a tenth of a second's worth may go at once."""
-    return Bucket(rate=rate, burst=max(1, round(rate / 10)))
+def default_bucket(rate: float, burst: int = 0) -> Bucket:
+    """The bucket for BACKCOACH_PUSH_RATE and _SEND_BURST (0: a second's worth, as PTB's own
+    AIORateLimiter allows)."""
+    return Bucket(rate=rate, burst=burst or max(1, round(rate)))
 
 
 def reserve(tat: float, now: float, bucket: Bucket) -> tuple[float, float]:
@@ -108,8 +111,12 @@ class LocalBudget:
         """Nothing to release."""
 
 
+# One statement, so one transaction even on an autocommit connection: the advisory lock keeps
+# two workers starting together from racing to create the table.
 _CREATE = (
-    f"CREATE UNLOGGED TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, tat float8 NOT NULL)"
+    f"DO $$ BEGIN PERFORM pg_advisory_xact_lock({LOCK_NAMESPACE}, 0); "
+    f"CREATE UNLOGGED TABLE IF NOT EXISTS {TABLE} (name text PRIMARY KEY, tat float8 NOT NULL); "
+    "END $$"
 )
 _SEED = f"INSERT INTO {TABLE} (name, tat) VALUES (:name, 0) ON CONFLICT (name) DO NOTHING"
 # The slot is taken and the wait computed in one statement, under the row lock, with the
@@ -130,22 +137,31 @@ class PostgresBudget:
         self.name = name
         # Its own small pool: a send must never wait for a connection that a handler, or a
         # per-chat lock, holds while it waits for this very send.
+        # One round trip per send: autocommit (no BEGIN/COMMIT) and no pre-ping; a connection
+        # that went stale fails once, is dropped by the pool, and that send paces locally.
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=2, max_overflow=6, pool_pre_ping=True
+            url,
+            pool_size=2,
+            max_overflow=6,
+            pool_timeout=2,
+            isolation_level="AUTOCOMMIT",
+            connect_args={"timeout": 5},
         )
         self._fallback = LocalBudget(bucket)
         self._ready = False
         self._warned = 0.0
+        self._local_until = 0.0
 
     async def _prepare(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:ns, 0)"), {"ns": LOCK_NAMESPACE})
+        async with self.engine.connect() as conn:
             await conn.execute(text(_CREATE))
             await conn.execute(text(_SEED), {"name": self.name})
         self._ready = True
 
     async def acquire(self) -> float:
         """Reserve the next slot in the shared row and sleep until it."""
+        if time.monotonic() < self._local_until:
+            return await self._fallback.acquire()
         try:
             if not self._ready:
                 await self._prepare()
@@ -158,11 +174,11 @@ class PostgresBudget:
                         "tolerance": self.bucket.tolerance,
                     },
                 )
-                await conn.commit()
         except (SQLAlchemyError, OSError) as exc:
             # Sending at this process's own pace beats not sending: the database is likely
             # down for the handlers too, and Telegram's 429 remains the last word.
             self._warn(exc)
+            self._local_until = time.monotonic() + _RETRY_DB_AFTER
             return await self._fallback.acquire()
         wait = float(wait or 0.0)
         if wait > 0:
@@ -172,6 +188,8 @@ class PostgresBudget:
     async def hold(self, seconds: float) -> None:
         """Move every worker's next slot past Telegram's retry_after."""
         await self._fallback.hold(seconds)
+        if time.monotonic() < self._local_until:
+            return
         try:
             if not self._ready:
                 await self._prepare()
@@ -182,6 +200,7 @@ class PostgresBudget:
                 )
         except (SQLAlchemyError, OSError) as exc:
             self._warn(exc)
+            self._local_until = time.monotonic() + _RETRY_DB_AFTER
 
     def _warn(self, exc: Exception) -> None:
         now = time.monotonic()
@@ -194,9 +213,11 @@ class PostgresBudget:
         await self.engine.dispose()
 
 
-def build_budget(database_url: str, rate: float, *, name: str = "telegram") -> SendBudget:
+def build_budget(
+    database_url: str, rate: float, burst: int = 0, *, name: str = "telegram"
+) -> SendBudget:
     """The shared budget on PostgreSQL, the in-memory one on SQLite."""
-    bucket = default_bucket(rate)
+    bucket = default_bucket(rate, burst)
     if database_url.startswith("postgresql"):
         return PostgresBudget(database_url, bucket, name=name)
     return LocalBudget(bucket)

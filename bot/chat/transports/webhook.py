@@ -17,7 +17,9 @@ from telegram import Update
 
 from bot.app import build_application, on_startup
 from bot.chat.context import App
+from bot.chat.metrics import metrics_of
 from bot.services import Services
+from bot.services.chat_order import ChatBusy, ChatOrder, LocalChatOrder, build_chat_order
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +40,13 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/telegram"
 
 
-def build_web_app(app: App, services: Services, secret: str, path: str) -> Starlette:
-    """The ASGI app: the webhook route and /healthz."""
+def build_web_app(
+    app: App, services: Services, secret: str, path: str, order: ChatOrder | None = None
+) -> Starlette:
+    """The ASGI app: the webhook route, /healthz and /metrics."""
     expected = secret.encode()
+    chats = order or LocalChatOrder()
+    metrics = metrics_of(app.bot_data)
 
     async def telegram(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -52,18 +58,29 @@ def build_web_app(app: App, services: Services, secret: str, path: str) -> Starl
             update = Update.de_json(payload, app.bot)
         except (ValueError, TypeError, KeyError):
             return PlainTextResponse("bad update", status_code=400)
+        chat = update.effective_chat
         # Processed before answering: if the process dies here, Telegram sends it again.
-        await app.process_update(update)
+        # One update per chat at a time, across every worker (see bot.services.chat_order).
+        try:
+            async with chats.hold(chat.id if chat is not None else None):
+                await metrics.timed(update, app.process_update(update))
+        except ChatBusy as exc:
+            log.warning("update %s not handled now: %s", update.update_id, exc)
+            return PlainTextResponse("busy", status_code=503)
         return Response(status_code=200)
 
     async def healthz(_request: Request) -> Response:
         ok = await services.db_ok()
         return JSONResponse({"database": "ok" if ok else "down"}, status_code=200 if ok else 503)
 
+    async def metrics_text(_request: Request) -> Response:
+        return Response(metrics.text(), media_type=metrics.content_type)
+
     return Starlette(
         routes=[
             Route(path, telegram, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_text, methods=["GET"]),
         ]
     )
 
@@ -73,7 +90,8 @@ async def serve_webhook(services: Services, token: str) -> None:
     settings = services.settings
     url, secret = settings.require_webhook()
     app = build_application(services, token, base_url=settings.api_base_url)
-    web = build_web_app(app, services, secret, webhook_path(url))
+    order = build_chat_order(settings.database_url)
+    web = build_web_app(app, services, secret, webhook_path(url), order)
     server = _Server(
         uvicorn.Config(
             web,
@@ -92,4 +110,5 @@ async def serve_webhook(services: Services, token: str) -> None:
             await server.serve()
             await app.stop()
     finally:
+        await order.close()
         await services.close()

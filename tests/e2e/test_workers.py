@@ -1,0 +1,480 @@
+"""Three webhook workers on one PostgreSQL behind one address, one of them killed mid-way.
+
+The HTTP Bot API fake doubles as the load balancer: it hands each webhook update to the next of
+three worker URLs, like a reverse proxy in front of `backcoach run --webhook` workers. As on
+Telegram, updates of different chats travel in parallel and those of one chat one after
+another. Fifty users go through onboarding with their updates spread over the workers; one
+worker gets SIGKILL half-way; then every user's morning push falls due at once. The test finds
+each answer stored once, each push sent once, and every message the three workers sent within
+the one shared send budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fakes.bot_process import free_port, kill_9, start_bot, stop
+from fakes.http_botapi import SECRET_HEADER, BotApiServer, WebhookDelivery, listening_socket
+from fakes.waiting import until_sync
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.chat.offline.botapi import MemoryBotApi
+from bot.chat.render_pushes import PUSH_PREFIX
+from bot.db.tables import Base
+from bot.services.send_budget import default_bucket
+
+pytestmark = pytest.mark.e2e
+
+WORKERS = 3
+USERS = 50
+FIRST_USER = 6_100_001
+SECRET = "workers-secret-0123456789"
+# Messages per second for the three workers together. Low enough that the workers, left
+# alone, go faster at times (about 150/s here), so the budget is what holds them back; high
+# enough to keep the test short (some 1,700 messages).
+RATE = 80.0
+# A small burst keeps the check strict: any window may hold BURST more than RATE x its length.
+BURST = 5
+# A message takes its slot in the budget, then reaches the fake a little later; a worker or
+# this process paused by a busy machine delivers a few together. Windows are measured with
+# this much allowance (a budget per worker instead of a shared one would overshoot by far more).
+JITTER_S = 0.15
+# Telegram's default number of parallel webhook connections is 40; fewer keeps the shared
+# PostgreSQL server's connection count modest while other test runs use it too.
+CONCURRENCY = 16
+STUCK_AFTER_S = 10.0
+ONBOARDING_WITHIN_S = 60.0
+
+
+def chat_of(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (what Telegram keeps in order)."""
+    for kind in ("message", "edited_message", "my_chat_member"):
+        if kind in update:
+            return int(update[kind]["chat"]["id"])
+    query = update["callback_query"]
+    return int(query["message"]["chat"]["id"] if "message" in query else query["from"]["id"])
+
+
+class RoundRobinBotApi(BotApiServer):
+    """The HTTP Bot API fake, delivering each webhook update to the next worker in turn.
+
+    A worker that refuses connections is taken out of the rotation (a passive health check);
+    an update whose delivery fails for any reason goes to the next worker.
+    """
+
+    def __init__(self, api: MemoryBotApi, workers: list[str], concurrency: int) -> None:
+        super().__init__(api, listening_socket(), webhook_retry_delay=0.02)
+        self.workers = workers
+        self.dead: set[str] = set()
+        self.concurrency = concurrency
+        self._turn = 0
+
+    def _next_worker(self) -> str:
+        alive = [w for w in self.workers if w not in self.dead] or self.workers
+        self._turn += 1
+        return alive[self._turn % len(alive)]
+
+    async def _deliver_webhooks(self) -> None:
+        in_flight: dict[int, asyncio.Task[None]] = {}
+        busy_chats: set[int] = set()
+        limits = httpx.Limits(max_connections=self.concurrency * 2)
+        async with httpx.AsyncClient(timeout=self._webhook_timeout, limits=limits) as client:
+            while True:
+                webhook = self.api.webhook
+                started = False
+                if webhook is not None:
+                    seen: set[int] = set()
+                    for update in self.api.pending_updates():
+                        chat = chat_of(update)
+                        # Only a chat's oldest pending update may go, and only when none of
+                        # its updates is in flight: one chat's updates stay in order.
+                        if chat in seen or chat in busy_chats:
+                            seen.add(chat)
+                            continue
+                        seen.add(chat)
+                        if len(in_flight) >= self.concurrency:
+                            break
+                        busy_chats.add(chat)
+                        task = asyncio.create_task(self._deliver(client, webhook.url, update))
+                        in_flight[update["update_id"]] = task
+                        task.add_done_callback(
+                            lambda _t, u=update["update_id"], c=chat: (
+                                in_flight.pop(u, None),
+                                busy_chats.discard(c),
+                            )
+                        )
+                        started = True
+                if not started:
+                    await asyncio.sleep(0.003)
+
+    async def _deliver(self, client: httpx.AsyncClient, url: str, update: dict[str, Any]) -> None:
+        update_id = update["update_id"]
+        path = httpx.URL(url).path
+        headers = {SECRET_HEADER: SECRET}
+        for _attempt in range(self._max_attempts * 2):
+            worker = self._next_worker()
+            status: int | None = None
+            error: str | None = None
+            try:
+                response = await client.post(worker + path, json=update, headers=headers)
+            except httpx.ConnectError:
+                error = "Connection refused"
+                self.dead.add(worker)
+            except httpx.TimeoutException:
+                error = "Read timeout expired"
+            except httpx.HTTPError as exc:
+                error = f"Connection lost: {type(exc).__name__}"
+            else:
+                status = response.status_code
+                if not response.is_success:
+                    error = f"Wrong response from the webhook: {status}"
+            self.deliveries.append(WebhookDelivery(update_id, worker, status, error))
+            if error is None:
+                self.api.ack_webhook_update(update_id)
+                return
+            self.api.note_webhook_error(error)
+            await asyncio.sleep(self._retry_delay)
+        self.api.ack_webhook_update(update_id)
+
+
+@contextlib.contextmanager
+def serve_round_robin(workers: list[str]) -> Iterator[RoundRobinBotApi]:
+    """The round-robin fake in a background thread, as serve_botapi runs the plain one."""
+    server = RoundRobinBotApi(MemoryBotApi(), workers, CONCURRENCY)
+    thread = threading.Thread(target=asyncio.run, args=(server.serve(),), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        while thread.is_alive():
+            server.request_stop()
+            thread.join(0.05)
+
+
+# ---------------------------------------------------------------- the users
+
+
+@dataclass
+class Player:
+    """One user clicking through onboarding, answering whatever question is on screen."""
+
+    uid: int
+    answered: int = 0  # message_id of the last question answered
+    at: float = 0.0
+    actions: int = 0
+    nudges: int = 0
+    finishing: bool = False
+    done: bool = False
+    log: list[str] = field(default_factory=list)
+
+    def step(self, api: MemoryBotApi, now: float) -> None:
+        """Answer the newest question if it is new; nudge with /start if nothing comes back."""
+        messages = api.sent_to(self.uid)
+        if not messages:
+            if not self.actions or now - self.at > STUCK_AFTER_S:
+                self._do(api, now, "/start")
+            return
+        if self.finishing and messages[-1]["message_id"] > self.answered:
+            self.done = True
+            return
+        question = next((m for m in reversed(messages) if MemoryBotApi.buttons(m)), None)
+        if question is not None and question["message_id"] > self.answered:
+            self.answered = question["message_id"]
+            self._answer(api, now, question)
+        elif now - self.at > STUCK_AFTER_S:
+            # The worker that handled the last answer died before replying: as a person would,
+            # say /start, which shows the question where the conversation stands.
+            self.nudges += 1
+            self._do(api, now, "/start")
+
+    def _answer(self, api: MemoryBotApi, now: float, question: dict[str, Any]) -> None:
+        buttons = MemoryBotApi.buttons(question)
+        labels = [label for label, _ in buttons]
+        if labels == ["Yes", "No"]:  # a red-flag question
+            choice = "No"
+        elif "Pick a UTC offset" in labels:
+            self._do(api, now, "Sydney")
+            return
+        else:
+            wanted = ["I agree", "3", "Longer", "Active", "Mon · Tue · Thu · Fri", "08:00"]
+            wanted += ["Yes,", "Wait for the morning"]
+            choice = next((w for w in wanted for label in labels if label.startswith(w)), "")
+            assert choice, f"user {self.uid}: unexpected question {labels}"
+        data = next(d for label, d in buttons if label.startswith(choice))
+        self.finishing = choice == "Wait for the morning"
+        self._do(api, now, f"[{choice}]", press=(question["message_id"], data))
+
+    def _do(
+        self, api: MemoryBotApi, now: float, action: str, press: tuple[int, str] | None = None
+    ) -> None:
+        if press is None:
+            api.user_says(self.uid, action, first_name=f"User{self.uid - FIRST_USER}")
+        else:
+            api.user_presses(self.uid, *press)
+        self.at, self.actions = now, self.actions + 1
+        self.log.append(action)
+
+
+class CallWatch:
+    """The chats of the bot's calls since the last look (only finished calls count)."""
+
+    def __init__(self, api: MemoryBotApi) -> None:
+        self.api = api
+        self.seen = len(api.calls())
+
+    def chats(self, *, pushes_only: bool = False) -> set[int]:
+        """Chats the bot sent something to (or, with pushes_only, a morning push) since."""
+        found: set[int] = set()
+        calls = self.api.calls()
+        while self.seen < len(calls):
+            call = calls[self.seen]
+            if call.result is None and call.error_code is None:
+                break  # still in progress: its params and message may not be there yet
+            self.seen += 1
+            chat = call.params.get("chat_id")
+            if chat is None:
+                continue
+            if not pushes_only or f"{PUSH_PREFIX}:" in str(call.params.get("reply_markup")):
+                found.add(int(chat))
+        return found
+
+
+# ---------------------------------------------------------------- database and measurements
+
+
+def query(url: str, sql: str, **params: Any) -> list[Any]:
+    """Rows of one statement (or nothing for a statement without rows), in a loop of its own."""
+
+    async def run() -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(sql), params)
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def budget_excess(times: list[float], rate: float) -> float:
+    """The largest (sends in a window - rate x window length) over every window.
+
+    A token bucket of `burst` tokens refilled at `rate` lets this reach `burst` and no more.
+    """
+    worst, best_start = 0.0, float("-inf")
+    for j, t in enumerate(sorted(times)):
+        best_start = max(best_start, rate * t - j)  # the window's first send is i, i <= j
+        worst = max(worst, (j + 1 - rate * t) + best_start)
+    return worst
+
+
+def peak_per_second(times: list[float]) -> int:
+    """The most sends in any one-second window."""
+    ordered, peak, i = sorted(times), 0, 0
+    for j, t in enumerate(ordered):
+        while ordered[i] < t - 1.0:
+            i += 1
+        peak = max(peak, j - i + 1)
+    return peak
+
+
+def scrape(port: int) -> dict[str, float]:
+    """A worker's /metrics, as {"name{label=value,...}": value}."""
+    body = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    found: dict[str, float] = {}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+            found[f"{sample.name}{{{labels}}}"] = sample.value
+    return found
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+# ---------------------------------------------------------------- the test
+
+
+def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
+    tmp_path: Path, pg_migrated: str
+) -> None:
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    query(pg_migrated, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    ports = [free_port() for _ in range(WORKERS)]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    users = [Player(FIRST_USER + n) for n in range(USERS)]
+    started = time.monotonic()
+
+    with serve_round_robin(urls) as server:
+        api = server.api
+        workers: list[subprocess.Popen[str]] = []
+        for n, port in enumerate(ports):
+            cwd = tmp_path / f"worker{n}"
+            cwd.mkdir()
+            workers.append(
+                start_bot(
+                    cwd,
+                    pg_migrated,
+                    server,
+                    "--webhook",
+                    # One public address for all of them; the fake routes to the workers.
+                    BACKCOACH_WEBHOOK_URL="https://backcoach.example/telegram",
+                    BACKCOACH_WEBHOOK_SECRET=SECRET,
+                    BACKCOACH_WEBHOOK_PORT=str(port),
+                    BACKCOACH_PUSH_RATE=str(RATE),
+                    BACKCOACH_SEND_BURST=str(BURST),
+                    BACKCOACH_TICK_SECONDS="0.5",
+                )
+            )
+        killed: subprocess.Popen[str] | None = None
+        try:
+            until_sync(lambda: all(_healthy(p) for p in ports), within=60, step=0.1)
+            until_sync(lambda: api.webhook is not None, within=10)
+            for user in users:
+                api.add_user(user.uid, first_name=f"User{user.uid - FIRST_USER}")
+
+            # -------------------------------------------------- onboarding, one kill -9
+            expected_actions = USERS * 17
+            deadline = time.monotonic() + ONBOARDING_WITHIN_S
+            calls = CallWatch(api)
+            while not all(u.done for u in users):
+                now = time.monotonic()
+                assert now < deadline, _stuck(users, api)
+                # Only users whose chat saw a call look at their messages: copying every
+                # chat each round would make this thread, not the workers, the bottleneck.
+                touched = calls.chats()
+                for user in users:
+                    if not user.done and (
+                        user.uid in touched or not user.actions or now - user.at > STUCK_AFTER_S
+                    ):
+                        user.step(api, now)
+                if killed is None and sum(u.actions for u in users) >= expected_actions // 2:
+                    killed = workers[1]
+                    kill_9(killed)
+                time.sleep(0.01)
+            onboarded_s = time.monotonic() - started
+
+            # -------------------------------------------------- every user's push falls due
+            query(
+                pg_migrated,
+                "UPDATE users SET next_due_at = now(), "
+                "next_due_date = (now() AT TIME ZONE 'Australia/Sydney')::date",
+            )
+            push_started = time.monotonic()
+
+            def pushes_seen() -> list[int]:
+                return [u.uid for u in users for m in api.sent_to(u.uid) if _is_push(m)]
+
+            push_calls = CallWatch(api)
+            pushed: set[int] = set()
+            while len(pushed) < USERS:
+                assert time.monotonic() - push_started < 30, f"{len(pushed)} pushes arrived"
+                pushed |= push_calls.chats(pushes_only=True)
+                time.sleep(0.02)
+            pushes_s = time.monotonic() - push_started
+            time.sleep(1.5)  # three more ticks on each worker: nothing may go out twice
+            survivors = [p for p, w in zip(ports, workers, strict=True) if w is not killed]
+            metrics = [scrape(p) for p in survivors]
+        finally:
+            results = [stop(w) for w in workers if w is not killed]
+
+        deliveries = list(server.deliveries)
+        sends = [c.at for c in api.calls() if "chat_id" in c.params]
+        push_messages = Counter(pushes_seen())
+
+    for code, err in results:
+        assert code == 0, err
+        assert api.token not in err and SECRET not in err
+
+    # Updates were spread over all three workers, and the killed one's were redelivered.
+    handled = Counter(d.url for d in deliveries if d.ok)
+    assert set(handled) == set(urls), handled
+    assert min(handled.values()) >= 0.1 * sum(handled.values()), handled
+    assert any(d.url == urls[1] and not d.ok for d in deliveries), "the kill was not noticed"
+
+    # Every answer stored once: one complete profile and one safety screen per user.
+    rows = query(
+        pg_migrated,
+        "SELECT u.id, u.safety, u.baseline_pain, u.pain_duration, u.activity, u.days_mask, "
+        "to_char(u.push_time, 'HH24:MI'), u.tz, u.onboarded_at IS NOT NULL, "
+        "(SELECT count(*) FROM safety_screens s WHERE s.user_id = u.id), "
+        "(SELECT count(*) FROM dialogs d WHERE d.user_id = u.id) FROM users u ORDER BY u.id",
+    )
+    assert [r[0] for r in rows] == [u.uid for u in users]
+    monday_tuesday_thursday_friday = 0b11011
+    for row in rows:
+        assert tuple(row[1:]) == (
+            "clear",
+            3,
+            "chronic",
+            "active",
+            monday_tuesday_thursday_friday,
+            "08:00",
+            "Australia/Sydney",
+            True,
+            1,
+            0,
+        ), row
+    screens = query(pg_migrated, "SELECT answers FROM safety_screens")
+    assert all(len(answers) == 7 for (answers,) in screens), screens
+
+    # Every push sent once: one row, one message, counted by the workers that are left.
+    pushes = query(pg_migrated, "SELECT user_id, kind, status FROM pushes ORDER BY user_id")
+    assert pushes == [(u.uid, "morning", "sent") for u in users]
+    assert push_messages == Counter({u.uid: 1 for u in users}), push_messages
+    counted = [m.get("backcoach_pushes_total{kind=morning,outcome=sent}", 0) for m in metrics]
+    assert sum(counted) == USERS, counted
+    presses = [m.get("backcoach_updates_total{kind=callback_query}", 0) for m in metrics]
+    assert all(presses), presses
+
+    # Together within one budget: no window of the run holds more than the bucket allows.
+    bucket = default_bucket(RATE, BURST)
+    excess = budget_excess(sends, RATE)
+    peak = peak_per_second(sends)
+    elapsed = max(sends) - min(sends)
+    report = (
+        f"{len(sends)} messages in {elapsed:.1f} s ({len(sends) / elapsed:.1f}/s), "
+        f"peak {peak} in one second, budget {RATE:g}/s burst {bucket.burst}, "
+        f"worst excess {excess:.2f}; onboarding {onboarded_s:.1f} s, pushes {pushes_s:.2f} s; "
+        f"{len(deliveries)} deliveries, {sum(not d.ok for d in deliveries)} redelivered; "
+        f"{sum(u.nudges for u in users)} users nudged with /start"
+    )
+    print(report)
+    if os.environ.get("BACKCOACH_WORKERS_REPORT"):
+        Path(os.environ["BACKCOACH_WORKERS_REPORT"]).write_text(report + "\n")
+    allowance = RATE * JITTER_S + 1
+    assert excess <= bucket.burst + allowance, report
+    assert peak <= bucket.allows(1.0) + allowance, report
+
+
+def _is_push(message: dict[str, Any]) -> bool:
+    return any(d.startswith(f"{PUSH_PREFIX}:") for _, d in MemoryBotApi.buttons(message))
+
+
+def _stuck(users: list[Player], api: MemoryBotApi) -> str:
+    waiting = [u for u in users if not u.done]
+    sample = waiting[0]
+    last = api.sent_to(sample.uid)[-1:] if api.sent_to(sample.uid) else []
+    return (
+        f"{len(waiting)} users still onboarding; user {sample.uid} did {sample.log}, "
+        f"last message {last}"
+    )
