@@ -30,6 +30,7 @@ from bot.domain.adaptation_model import (
     RoutineSummary,
     SymptomReport,
 )
+from bot.domain.player import LEG_KINDS
 from bot.domain.safety import needs_rescreen
 from content.library import Library
 from content.model import Category, Dose
@@ -287,7 +288,10 @@ class Fold:
             if kind is not None:
                 params["pain_kind"] = kind.value
             if kind is not None and needs_rescreen(kind):
-                self._block(on, Reason.HURT_SHARP, params)
+                # Only symptoms in the leg bring the red-flag screen back (the player asks it
+                # at once); sharp or shooting pain in the back moves the exercise down.
+                if kind in LEG_KINDS:
+                    self._block(on, Reason.RED_FLAG_SYMPTOM, {**params, "symptom": kind.value})
                 self._regress(exercise_id, on, Reason.HURT_SHARP, params, drop=True)
                 return None
             if pain is not None and pain > TOO_MUCH_PAIN:

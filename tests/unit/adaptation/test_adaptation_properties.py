@@ -37,6 +37,7 @@ from bot.domain.adaptation import (
     routine_inputs,
 )
 from bot.domain.adaptation_dose import dose_steps
+from bot.domain.player import LEG_KINDS
 from bot.domain.safety import PainKind, needs_rescreen
 
 POOL = (
@@ -347,7 +348,8 @@ def record_routine(record: RoutineRecord, result: Adaptation, sim: Sim) -> None:
             }
             assert moved & {(ChangeKind.LADDER_DOWN, some_id), (ChangeKind.EXCLUDED, some_id)}
             sim.banned[some_id] = record.local_date + timedelta(days=7)
-        if sharp:
+        if any(i.outcome is Outcome.HURT and i.pain_kind in LEG_KINDS for i in mine):
+            # Only leg symptoms bring the red-flag screen back.
             sim.blocked = True
 
 

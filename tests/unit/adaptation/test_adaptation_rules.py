@@ -39,6 +39,7 @@ from bot.domain.adaptation import (
     settle_quiet,
 )
 from bot.domain.adaptation_rules import HOLD_DAYS
+from bot.domain.player import LEG_KINDS
 from bot.domain.safety import PainKind
 from content.model import Category
 from content.routines import build_routine
@@ -260,17 +261,19 @@ def test_at_the_top_of_the_top_rung_nothing_changes() -> None:
 
 
 @pytest.mark.parametrize("kind", SHARP_KINDS)
-def test_sharp_pain_moves_down_the_ladder_held_and_rescreens(kind: PainKind) -> None:
+def test_sharp_pain_moves_down_the_ladder_held_and_leg_symptoms_rescreen(kind: PainKind) -> None:
     story = Story().routine(0, hurt("bird_dog", kind, 3))
     result = run(plan_with(("bird_dog", 3)), story)
+    leg = kind in LEG_KINDS
+    blocked = [(ChangeKind.BLOCKED, Reason.RED_FLAG_SYMPTOM, None)] if leg else []
     assert kinds(result.changes) == [
-        (ChangeKind.BLOCKED, Reason.HURT_SHARP, None),
+        *blocked,
         (ChangeKind.LADDER_DOWN, Reason.HURT_SHARP, "bird_dog"),
     ]
-    down = result.changes[1]
+    down = result.changes[-1]
     assert (down.before, down.after, down.until) == ("bird_dog", "bird_dog_toes_down", day(7))
     assert down.params == {"pain": 3, "pain_kind": kind.value}
-    assert result.rescreen_required
+    assert result.rescreen_required == leg
     entry = result.plan.exercises["bird_dog_toes_down"]
     assert entry == ExercisePlan(
         exercise_id="bird_dog_toes_down", dose=step("bird_dog_toes_down", 0), held_until=day(7)
