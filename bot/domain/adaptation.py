@@ -15,8 +15,8 @@ Rules (DESIGN.md "Safety rules the product encodes"):
   lighter at once and never progresses.
 * It hurt, sharp, shooting or into the leg: one rung down its ladder at the starting dose,
   held there (no climbing back) for 7 days; with no easier rung it is left out for 7 days and
-  returns at its starting dose. The same for any other hurt above 5. Sharp pain and leg
-  symptoms also block routines until the red-flag screen is clear (:func:`clear_rescreen`).
+  returns at its starting dose. The same for any other hurt above 5. Leg symptoms
+  also block routines until the red-flag screen is clear (:func:`clear_rescreen`).
 * It hurt as an ache (or stiffness), pain 5 or less: one dose step lighter at once.
 * The next morning decides (the first morning answer 1-2 days after the routine): 2 or more
   above the baseline -> every strength dose one step lighter and an exercise that ached one
