@@ -382,3 +382,12 @@ async def test_a_redelivered_typed_answer_is_not_applied_twice(
     async with services.sessions() as s:
         screen = (await s.execute(select(SafetyScreen))).scalar_one()
     assert list(screen.answers) == ["bladder_bowel"]
+
+
+async def test_start_now_opens_the_first_routine(chat: Conversation, services: Services) -> None:
+    await answer_all(chat, [*FULL, "[Start my first routine now]"])
+    assert "Today's routine" in chat.last_text()
+    labels = [label for label, _ in chat.api.buttons(chat.api.last_message(USER))]
+    assert any("Start" in label for label in labels)
+    user = await services.users.get(USER)
+    assert user is not None and user.onboarded_at is not None

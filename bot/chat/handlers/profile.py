@@ -64,6 +64,11 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     view = await context.services.onboarding.answer(query.from_user.id, ob.Press(value), version)
     await _after_press(query, view, context)
+    if view.end == ob.End.START_NOW and isinstance(query.message, Message):
+        # The player imports this module (for the safety screen), hence the late import.
+        from bot.chat.handlers.player import open_routine
+
+        await open_routine(context, query.from_user.id, query.message.chat_id, query.message)
     # Pausing and resuming belong to the morning messages; settings only lead there.
     if view.action == "pause":
         await pushes.on_pause(update, context)
