@@ -8,11 +8,13 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup
 
 from bot.chat.keyboards import Button, keyboard
+from bot.chat.render_plan import changes_block
 from bot.domain import player as pl
 from bot.domain.safety import PainKind
 from bot.services.player import Blocked, PlayItem, Snapshot, Summary
 from bot.texts import t
 from content.cards import dose_text
+from content.library import load_library
 from content.model import Segment
 
 PREFIX = "pl"
@@ -131,6 +133,9 @@ def intro(snap: Snapshot) -> Rendered:
     for n, item in enumerate(snap.items, start=1):
         dose = dose_text(item.exercise, item.dose)
         lines.append(t("player.intro_line", n=n, name=item.exercise.name, dose=dose))
+    changed = changes_block(snap.changes, load_library())
+    if changed:
+        lines += ["", changed]
     lines += ["", t("player.intro_outro")]
     rows: list[list[Button]] = [
         [(t("player.btn_go"), callback(snap, pl.Action.GO))],

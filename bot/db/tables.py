@@ -241,6 +241,9 @@ class PlayedRoutine(Base):
     ended_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     end_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    # What the plan changed when this routine was built (bot.domain.adaptation.Change as
+    # JSON), shown on its intro card.
+    plan_notes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_routines_user_id_local_date", "user_id", "local_date"),

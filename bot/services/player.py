@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, RoutineTimer, User
 from bot.domain import player as pl
+from bot.domain.adaptation import Change
 from bot.domain.player_text import read
 from bot.domain.safety import PainKind
 from bot.services.clock import Clock
@@ -102,6 +103,7 @@ class Snapshot:
     version: int
     timer: TimerInfo | None
     lost: bool = False  # the current step's message never reached the chat
+    changes: tuple[Change, ...] = ()  # what the plan changed for this routine, and why
 
     @property
     def item(self) -> PlayItem | None:
@@ -227,7 +229,7 @@ class PlayerService:
         self, s: AsyncSession, user: User, chat_id: int, today: date, now: datetime
     ) -> PlayedRoutine:
         pain = await self._todays_pain(s, user, today)
-        built = await self._build(s, user, today, pain, MINUTES)
+        built, changes = await self._build(s, user, today, pain, MINUTES)
         routine = PlayedRoutine(
             user_id=user.id,
             chat_id=chat_id,
@@ -245,6 +247,7 @@ class PlayerService:
             version=0,
             created_at=now,
             updated_at=now,
+            plan_notes=[change.model_dump(mode="json") for change in changes] or None,
         )
         s.add(routine)
         await s.flush()
@@ -253,7 +256,7 @@ class PlayerService:
 
     async def _build(
         self, s: AsyncSession, user: User, today: date, pain: int, minutes: int
-    ) -> Routine:
+    ) -> tuple[Routine, tuple[Change, ...]]:
         inputs = await self.plan_inputs(s, user.id, today)
         if inputs.gentle_only:
             # The plan says gentle days (mornings at 7+): the builder's gentle routine.
@@ -269,7 +272,7 @@ class PlayerService:
             doses=dict(inputs.doses),
             seed=today.toordinal(),
         )
-        return self.builder(self.library, request)
+        return self.builder(self.library, request), inputs.changes
 
     async def _store_items(self, s: AsyncSession, routine: PlayedRoutine, built: Routine) -> None:
         routine.items = [
@@ -415,7 +418,9 @@ class PlayerService:
             return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
         previous = routine.message_id
         if step.rebuild_shorter:
-            built = await self._build(s, user, routine.local_date, routine.pain_used, SHORT_MINUTES)
+            built, _ = await self._build(
+                s, user, routine.local_date, routine.pain_used, SHORT_MINUTES
+            )
             await self._store_items(s, routine, built)
             routine.short = True
         cancelled = await self._apply_step(s, routine, user, step, action, value, now)
@@ -691,6 +696,7 @@ class PlayerService:
             version=routine.version,
             timer=timer,
             lost=routine.message_id is None and routine.updated_at < self.clock.now() - LOST_AFTER,
+            changes=tuple(Change.model_validate(c) for c in routine.plan_notes or ()),
         )
 
     async def _summary(self, s: AsyncSession, routine: PlayedRoutine, user: User) -> Summary:

@@ -11,7 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.db.tables import ExerciseRecord, PlanChange, PlayedRoutine, User
+from bot.chat import render_player
+from bot.db.tables import ExerciseRecord, MorningPain, PlanChange, PlayedRoutine, User
 from bot.domain.adaptation import ChangeKind, Reason
 from bot.services import Services
 from bot.services.clock import FrozenClock
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.db
 
 USER = 77
 MONDAY = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # London is on UTC in November
+intros: list[str] = []  # the intro card of every routine opened, as the user saw it
 
 
 async def onboarded(services: Services) -> None:
@@ -47,6 +49,7 @@ async def play(
     """
     result = await services.player.open(USER, USER)
     assert result.snapshot is not None, result
+    intros.append(render_player.intro(result.snapshot)[0])
     clock.advance(timedelta(minutes=20))
     async with services.sessions.begin() as s:
         routine = await s.scalar(
@@ -123,13 +126,15 @@ async def test_a_sharp_hurt_moves_the_exercise_down_and_it_stays_down(
     down = [c for c in history if c.exercise_id == target and c.kind == ChangeKind.LADDER_DOWN]
     assert len(down) == 1 and down[0].reason == Reason.HURT_SHARP
     assert down[0].detail["after"] == easier
+    # The next routine's intro card says what changed and why.
+    name, easier_name = library.get(target).name, library.get(easier).name
+    assert f"{name} → {easier_name} (easier) — it gave a sharp or shooting pain" in intros[-3]
+    assert "sharp or shooting" not in intros[-1]  # said once, on the routine it changed
     view = await services.plans.view(USER)
     assert view is not None and easier in view.plan.exercises
 
 
 async def test_high_morning_pain_gives_gentle_days(services: Services, clock: FrozenClock) -> None:
-    from bot.db.tables import MorningPain
-
     await onboarded(services)
     clock.set(MONDAY)
     await play(services, clock, end_pain=6)

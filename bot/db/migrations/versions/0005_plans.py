@@ -1,4 +1,4 @@
-"""plans and plan changes
+"""plans, plan changes, and the changes shown on a routine's intro
 
 Revision ID: 0005
 Revises: 0004
@@ -39,9 +39,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("plan_changes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_plan_changes_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table("routines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("plan_notes", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("routines", schema=None) as batch_op:
+        batch_op.drop_column("plan_notes")
     with op.batch_alter_table("plan_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_changes_user_id"))
     op.drop_table("plan_changes")
