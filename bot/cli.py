@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -31,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     shell.add_argument("--fresh", action="store_true", help="start from an empty shell database")
     shell.add_argument("--user", type=int, default=1001, help="the pretend Telegram user id")
+    shell.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        help="start the bot's clock at this ISO time (e.g. 2026-11-23T07:00Z)",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply all migrations")
     return parser
@@ -46,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "db":
             return _db_upgrade(settings)
         if command == "shell":
-            return _shell(settings, args.db, args.fresh, args.user)
+            return _shell(settings, args.db, args.fresh, args.user, args.now)
         return _run(settings, webhook=bool(getattr(args, "webhook", False)))
     except ConfigError as exc:
         print(f"backcoach: configuration error: {exc}", file=sys.stderr)
@@ -95,7 +102,16 @@ def _run(settings: Settings, *, webhook: bool) -> int:
     return 0
 
 
-def _shell(settings: Settings, db: str | None, fresh: bool, user_id: int) -> int:
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-23T07:00Z")
+    return value
+
+
+def _shell(
+    settings: Settings, db: str | None, fresh: bool, user_id: int, now: datetime | None = None
+) -> int:
     from bot.chat.transports.shell import SHELL_DB, run_shell
 
     # The shell keeps its own database: its pretend user and its in-memory "sends" must never
@@ -105,4 +121,4 @@ def _shell(settings: Settings, db: str | None, fresh: bool, user_id: int) -> int
         Path(url.split(":///", 1)[1]).unlink(missing_ok=True)
     if settings.log_level != "DEBUG":
         setup_logging("WARNING", _secrets(settings))
-    return asyncio.run(run_shell(settings, db_url=url, user_id=user_id))
+    return asyncio.run(run_shell(settings, db_url=url, user_id=user_id, start=now))

@@ -42,3 +42,21 @@ class FrozenClock:
     def set(self, when: datetime) -> None:
         """Jump to `when`."""
         self._now = when.astimezone(UTC)
+
+
+class ShiftedClock:
+    """The real clock moved by an offset: lets the offline shell try tomorrow today."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        if start is not None and start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = (start - datetime.now(UTC)) if start is not None else timedelta(0)
+
+    def now(self) -> datetime:
+        """The real instant plus the offset."""
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Jump forward by `delta` and return the new instant."""
+        self._offset += delta
+        return self.now()

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
+
+from content.library import load_library
+from content.routines import RoutineRequest, build_routine
 
 ONBOARDING = [
     "/start",
@@ -21,10 +25,11 @@ ONBOARDING = [
 ]
 
 
-def shell(tmp_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
+def shell(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKCOACH_")}
+    db = f"sqlite+aiosqlite:///{tmp_path}/s.db"
     return subprocess.run(
-        [sys.executable, "-m", "bot", "shell", "--db", f"sqlite+aiosqlite:///{tmp_path}/s.db"],
+        [sys.executable, "-m", "bot", "shell", "--db", db, *args],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,
@@ -63,3 +68,49 @@ def test_a_missing_button_is_reported_and_the_shell_goes_on(tmp_path: Path) -> N
     assert result.returncode == 0
     assert "(shell) no button 'Maybe'" in result.stdout
     assert "/settings – " in result.stdout
+
+
+def _a_day_with_a_bridge() -> tuple[date, int, str]:
+    """A date whose first routine (level 2, pain 2) has a bridge with an easier version."""
+    library = load_library()
+    for offset in range(60):
+        day = date(2026, 11, 23) + timedelta(days=offset)
+        routine = build_routine(library, RoutineRequest(level=2, pain=2, minutes=15, today=day))
+        for n, item in enumerate(routine.items, start=1):
+            exercise = library.get(item.exercise_id)
+            if "bridge" in exercise.id and exercise.easier is not None:
+                return day, n, exercise.name
+    raise AssertionError("no routine with a bridge in two months")
+
+
+def test_a_sharp_hurt_on_a_bridge_gives_an_easier_bridge_next_time_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    day, position, bridge = _a_day_with_a_bridge()
+    script = [
+        *ONBOARDING[:9],
+        "2",
+        "[Longer]",
+        "[Some activity]",
+        *ONBOARDING[12:],
+        "[Start my first routine now]",
+        "[Start]",
+        *["done"] * (position - 1),
+        "it hurt",
+        "[Sharp]",
+        "6",
+        "[End for today]",
+        "4",
+        "[+2d]",
+        "/routine",
+        "/plan",
+    ]
+    result = shell(tmp_path, script, "--now", f"{day.isoformat()}T07:00Z")
+    assert result.returncode == 0, result.stderr
+    assert "(shell)" not in result.stdout.replace("(shell) the clock", "")
+    later = result.stdout.split("you> /routine")[-1]
+    intro, plan = later.split("you> /plan")
+    reason = "(easier) — it gave a sharp or shooting pain"
+    assert "What changed since last time:" in intro
+    assert f"{bridge} → " in intro and reason in intro
+    assert "Recent changes:" in plan and f"{bridge} → " in plan and reason in plan

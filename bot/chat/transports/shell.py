@@ -3,8 +3,9 @@
 The real Application runs against an in-memory Bot API (`MemoryBotApi` behind PTB's request
 interface). Each input line is a user message; `[Label]` presses the button whose label starts
 with `Label` on the newest message that has buttons, `[2]` presses button 2, `[location LAT LON]`
-shares a location. What the bot sends, edits and uploads is printed as it happens, including
-scheduled messages while you wait. At the end of input it exits 0.
+shares a location, and `[+2d]`, `[+3h]` or `[+30m]` move the bot's clock forward (to try the
+next morning, or the next routine, right away). What the bot sends, edits and uploads is
+printed as it happens, including scheduled messages while you wait. At the end of input it exits 0.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from itertools import takewhile
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,12 @@ from bot.chat.offline.request import MemoryRequest
 from bot.config import Settings
 from bot.db.migrate import upgrade
 from bot.services import build_services
+from bot.services.clock import ShiftedClock
 
 SHELL_DB = "sqlite+aiosqlite:///backcoach-shell.db"
 _BUTTON = re.compile(r"^\[(.+)\]$")
+_JUMP = re.compile(r"^\+(\d+)([dhm])$")
+_JUMP_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 _LOCATION = re.compile(r"^location\s+(-?\d+(?:\.\d+)?)[\s,]+(-?\d+(?:\.\d+)?)$", re.I)
 
 
@@ -137,13 +142,21 @@ def _with_buttons(text: str, markup: Any) -> str:
     return f"{text}\n   {numbered}"
 
 
-async def run_shell(settings: Settings, *, db_url: str, user_id: int, out: Any = None) -> int:
+async def run_shell(
+    settings: Settings,
+    *,
+    db_url: str,
+    user_id: int,
+    start: datetime | None = None,
+    out: Any = None,
+) -> int:
     """Run the conversation loop over standard input until it ends."""
     out = out or sys.stdout
+    clock = ShiftedClock(start)
     url = db_url
     shell_settings = settings.model_copy(update={"database_url": url})
     await upgrade(url)
-    services = build_services(shell_settings)
+    services = build_services(shell_settings, clock=clock)
     api = MemoryBotApi()
     app = build_application(services, DEFAULT_TOKEN, request=MemoryRequest(api))
     files = shell_settings.data_dir / "shell"
@@ -169,7 +182,7 @@ async def run_shell(settings: Settings, *, db_url: str, user_id: int, out: Any =
             await app.start()
             chat.new_calls()  # the start-up calls (command menu) are not part of the chat
             print("BackCoach offline shell — type a message, [Button] to press one.", file=out)
-            await _read_loop(chat, out, flush)
+            await _read_loop(chat, out, flush, clock)
             await asyncio.sleep(0.05)
             flush()
             await app.stop()
@@ -179,7 +192,9 @@ async def run_shell(settings: Settings, *, db_url: str, user_id: int, out: Any =
     return 0
 
 
-async def _read_loop(chat: Conversation, out: Any, flush: Callable[[], None]) -> None:
+async def _read_loop(
+    chat: Conversation, out: Any, flush: Callable[[], None], clock: ShiftedClock
+) -> None:
     loop = asyncio.get_running_loop()
     interactive = sys.stdin.isatty()
     while True:
@@ -194,18 +209,23 @@ async def _read_loop(chat: Conversation, out: Any, flush: Callable[[], None]) ->
         if not interactive:
             print(f"you> {line}", file=out)
         try:
-            await _act(chat, line.strip())
+            await _act(chat, line.strip(), clock, out)
         except LookupError as exc:
             print(f"(shell) {exc}", file=out)
         flush()
 
 
-async def _act(chat: Conversation, line: str) -> None:
+async def _act(chat: Conversation, line: str, clock: ShiftedClock, out: Any) -> None:
     button = _BUTTON.match(line)
     if button is None:
         await chat.say(line)
         return
     inner = button.group(1).strip()
+    jump = _JUMP.match(inner)
+    if jump is not None:
+        moved = clock.advance(timedelta(**{_JUMP_UNITS[jump.group(2)]: int(jump.group(1))}))
+        print(f"(shell) the clock now reads {moved:%a %d %b %H:%M} UTC", file=out)
+        return
     location = _LOCATION.match(inner)
     if location is not None:
         await chat.share_location(float(location.group(1)), float(location.group(2)))
