@@ -86,6 +86,7 @@ def register_handlers(app: App) -> None:
         CommandHandler("start", profile.on_start, filters=PRIVATE),
         CommandHandler("help", basic.on_help, filters=PRIVATE),
         CommandHandler("plan", plan.on_plan, filters=PRIVATE),
+        CallbackQueryHandler(plan.on_offer, pattern=r"^o:"),
         *player_handlers.handlers(),
         *push_handlers.handlers(),
         *privacy_handlers.handlers(),

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from telegram import InlineKeyboardMarkup
+
+from bot.chat.keyboards import Button, keyboard
 from bot.domain import adaptation as ad
 from bot.services.plans import PlanView
 from bot.texts import t
@@ -54,6 +57,42 @@ def changes_block(changes: Iterable[ad.Change], library: Library) -> str:
     return "\n".join([t("plan.changes_title"), *lines]) if lines else ""
 
 
+OFFER_PREFIX = "o"
+
+
+def parse_offer_callback(data: str) -> tuple[int, str] | None:
+    """(offer id, choice) of an offer button, or None."""
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != OFFER_PREFIX or not parts[1].isdigit():
+        return None
+    return int(parts[1]), parts[2]
+
+
+def offers_keyboard(view: PlanView, library: Library) -> InlineKeyboardMarkup | None:
+    """One block of buttons per waiting offer."""
+    rows: list[list[Button]] = []
+    for offer_id, offer in view.offers:
+
+        def b(label: str, choice: str, offer_id: int = offer_id) -> Button:
+            return (label, f"{OFFER_PREFIX}:{offer_id}:{choice}")
+
+        if offer.kind is ad.OfferKind.SWAP:
+            rows += [[b(_name(library, alt), str(n))] for n, alt in enumerate(offer.alternatives)]
+            rows.append([b(t("plan.btn_keep"), "no")])
+        else:
+            level = offer.level or view.plan.level + 1
+            rows.append(
+                [b(t("plan.btn_level_yes", level=level), "yes"), b(t("plan.btn_not_yet"), "no")]
+            )
+    return keyboard(rows) if rows else None
+
+
+def _offer_text(offer: ad.Offer, library: Library, level: int) -> str:
+    if offer.kind is ad.OfferKind.SWAP:
+        return t("plan.offer_swap", name=_name(library, offer.exercise_id))
+    return t("plan.offer_level", level=offer.level or level + 1)
+
+
 def plan_text(view: PlanView, library: Library, today: date) -> str:
     """/plan: level, mode, the exercises met with their doses, and the last changes."""
     plan = view.plan
@@ -76,4 +115,8 @@ def plan_text(view: PlanView, library: Library, today: date) -> str:
         lines += ["", t("plan.recent"), *(change_line(c, library) for c in view.changes)]
     else:
         lines += ["", t("plan.none_yet")]
+    if view.see_professional:
+        lines += ["", t("plan.see_professional")]
+    for _offer_id, offer in view.offers:
+        lines += ["", _offer_text(offer, library, plan.level)]
     return "\n".join(lines)

@@ -382,3 +382,19 @@ class PlanChange(Base):
     exercise_id: Mapped[str | None] = mapped_column(String(40))
     # The Change as JSON (before/after doses or ids, until, params), for rendering.
     detail: Mapped[dict[str, Any]]
+
+
+class PlanOffer(Base):
+    """A change the plan suggests and the user decides on: a swap or a level up."""
+
+    __tablename__ = "plan_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    # The Offer as JSON (kind, reason, exercise_id, alternatives, level).
+    detail: Mapped[dict[str, Any]]
+    answered_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(String(40))

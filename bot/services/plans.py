@@ -9,14 +9,23 @@ plan and its changes are written in the caller's transaction, so a crash stores 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.tables import ExerciseRecord, MorningPain, PlanChange, PlayedRoutine, StoredPlan, User
+from bot.db.tables import (
+    ExerciseRecord,
+    MorningPain,
+    PlanChange,
+    PlanOffer,
+    PlayedRoutine,
+    StoredPlan,
+    User,
+)
 from bot.domain import adaptation as ad
 from bot.domain.adaptation_model import EventKey
 from bot.domain.player import End
@@ -37,6 +46,24 @@ class PlanView:
     plan: ad.Plan
     changes: list[ad.Change]
     gentle: bool
+    offers: list[tuple[int, ad.Offer]] = field(default_factory=list)
+    see_professional: bool = False
+
+
+class OfferReply(StrEnum):
+    """How answering an offer went."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    STALE = "stale"  # already answered, or no longer possible
+
+
+@dataclass(frozen=True)
+class OfferAnswer:
+    """The outcome of an offer button, with the change it made if any."""
+
+    reply: OfferReply
+    change: ad.Change | None = None
 
 
 class PlanService:
@@ -69,7 +96,8 @@ class PlanService:
             user = await s.get(User, user_id)
             if user is None or user.onboarded_at is None:
                 return None
-            plan, _ = await self.refresh(s, user, self._today(user))
+            today = self._today(user)
+            plan, _ = await self.refresh(s, user, today)
             rows = await s.scalars(
                 select(PlanChange)
                 .where(PlanChange.user_id == user_id)
@@ -77,7 +105,56 @@ class PlanService:
                 .limit(HISTORY_SHOWN)
             )
             changes = [ad.Change.model_validate(row.detail) for row in rows]
-            return PlanView(plan=plan, changes=changes, gentle=plan.gentle)
+            offers = [
+                (row.id, ad.Offer.model_validate(row.detail))
+                for row in await self._open(s, user_id)
+            ]
+            flags = ad.settle_quiet(plan, self.library, user.baseline_pain or 0, today)
+            return PlanView(
+                plan=plan,
+                changes=changes,
+                gentle=plan.gentle,
+                offers=offers,
+                see_professional=flags.see_professional,
+            )
+
+    async def answer_offer(self, user_id: int, offer_id: int, choice: str) -> OfferAnswer:
+        """A swap or level offer was answered ("no", "yes", or an alternative's index)."""
+        async with self.sessions.begin() as s:
+            offer = await s.get(PlanOffer, offer_id, with_for_update=True)
+            user = await s.get(User, user_id)
+            if offer is None or user is None or offer.user_id != user_id or offer.answered_at:
+                return OfferAnswer(OfferReply.STALE)
+            now, today = self.clock.now(), self._today(user)
+            offer.answered_at, offer.answer = now, choice
+            if choice == "no":
+                return OfferAnswer(OfferReply.DECLINED)
+            plan, _ = await self.refresh(s, user, today)
+            detail = ad.Offer.model_validate(offer.detail)
+            try:
+                if detail.kind is ad.OfferKind.LEVEL_UP and choice == "yes":
+                    result = ad.accept_level_up(plan, today)
+                elif detail.kind is ad.OfferKind.SWAP and choice.isdigit():
+                    alternative = detail.alternatives[int(choice)]
+                    assert detail.exercise_id is not None
+                    result = ad.accept_swap(
+                        plan, self.library, detail.exercise_id, alternative, today
+                    )
+                else:
+                    return OfferAnswer(OfferReply.STALE)
+            except (ValueError, IndexError):
+                offer.answer = "impossible"
+                return OfferAnswer(OfferReply.STALE)
+            await self._store(s, user, result.plan, list(result.changes))
+            return OfferAnswer(OfferReply.ACCEPTED, result.changes[0] if result.changes else None)
+
+    async def _open(self, s: AsyncSession, user_id: int) -> list[PlanOffer]:
+        rows = await s.scalars(
+            select(PlanOffer)
+            .where(PlanOffer.user_id == user_id, PlanOffer.answered_at.is_(None))
+            .order_by(PlanOffer.id)
+        )
+        return list(rows)
 
     async def refresh(
         self, s: AsyncSession, user: User, today: date
@@ -97,7 +174,21 @@ class PlanService:
             steps.append(ad.clear_rescreen(steps[-1].plan, today))
         plan = steps[-1].plan
         changes = [change for step in steps for change in step.changes]
+        await self._store(s, user, plan, changes, stored)
+        await self._offer(s, user.id, [offer for step in steps for offer in step.offers])
+        return plan, changes
+
+    async def _store(
+        self,
+        s: AsyncSession,
+        user: User,
+        plan: ad.Plan,
+        changes: list[ad.Change],
+        stored: StoredPlan | None = None,
+    ) -> None:
+        """Write the plan and its changes; the level follows the plan."""
         now = self.clock.now()
+        stored = stored or await s.get(StoredPlan, user.id)
         data = plan.model_dump(mode="json")
         if stored is None:
             s.add(StoredPlan(user_id=user.id, data=data, updated_at=now))
@@ -118,7 +209,26 @@ class PlanService:
         if plan.level != user.level:
             user.level = plan.level
         await s.flush()
-        return plan, changes
+
+    async def _offer(self, s: AsyncSession, user_id: int, offers: list[ad.Offer]) -> None:
+        """Keep new offers, unless the same one is already waiting for an answer."""
+        if not offers:
+            return
+        waiting = {
+            (o.detail.get("kind"), o.detail.get("exercise_id"))
+            for o in await self._open(s, user_id)
+        }
+        for offer in offers:
+            if (offer.kind.value, offer.exercise_id) not in waiting:
+                s.add(
+                    PlanOffer(
+                        user_id=user_id,
+                        created_at=self.clock.now(),
+                        detail=offer.model_dump(mode="json"),
+                    )
+                )
+                waiting.add((offer.kind.value, offer.exercise_id))
+        await s.flush()
 
     async def _events(self, s: AsyncSession, user: User, after: EventKey | None) -> list[ad.Event]:
         """Finished routines and morning answers, oldest first (the rules skip applied ones)."""

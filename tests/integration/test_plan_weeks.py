@@ -146,3 +146,18 @@ async def test_high_morning_pain_gives_gentle_days(services: Services, clock: Fr
     categories = {services.plans.library.get(e).category.value for e in routine}
     assert categories <= {"warm-up", "mobility", "stretch", "aerobic"}, categories
     assert any(c.kind == ChangeKind.GENTLE_ON for c in await changes(services))
+
+
+async def test_an_offer_waiting_for_an_answer_is_not_repeated(
+    services: Services, clock: FrozenClock
+) -> None:
+    from bot.db.tables import PlanOffer
+    from bot.domain.adaptation import Offer, OfferKind
+
+    await onboarded(services)
+    offer = Offer(kind=OfferKind.LEVEL_UP, reason=Reason.STEADY, on=MONDAY.date(), level=3)
+    for _ in range(2):
+        async with services.sessions.begin() as s:
+            await services.plans._offer(s, USER, [offer, offer])
+    async with services.sessions() as s:
+        assert len(list(await s.scalars(select(PlanOffer)))) == 1

@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.chat import render_plan
 from bot.chat.context import Ctx
+from bot.services.plans import OfferReply
 from bot.texts import t
 
 
@@ -23,4 +24,31 @@ async def on_plan(update: Update, context: Ctx) -> None:
     stored = await services.users.get(user.id)
     zone = ZoneInfo(stored.tz) if stored is not None and stored.tz else None
     today = services.clock.now().astimezone(zone).date()
-    await message.reply_text(render_plan.plan_text(view, services.plans.library, today))
+    library = services.plans.library
+    await message.reply_text(
+        render_plan.plan_text(view, library, today),
+        reply_markup=render_plan.offers_keyboard(view, library),
+    )
+
+
+async def on_offer(update: Update, context: Ctx) -> None:
+    """A swap or level-up suggestion was answered."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    parsed = render_plan.parse_offer_callback(query.data)
+    message = query.message
+    if parsed is None or message is None or message.chat.id != query.from_user.id:
+        await query.answer(t("plan.offer_stale"))
+        return
+    services = context.services
+    answer = await services.plans.answer_offer(query.from_user.id, *parsed)
+    if answer.reply is OfferReply.STALE:
+        await query.answer(t("plan.offer_stale"))
+        return
+    await query.answer()
+    if answer.change is not None:
+        line = render_plan.change_line(answer.change, services.plans.library)
+        text = t("plan.offer_taken", change=line)
+    else:
+        text = t("plan.offer_declined")
+    await context.bot.send_message(message.chat.id, text)
