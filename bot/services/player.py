@@ -446,16 +446,7 @@ class PlayerService:
         now: datetime,
     ) -> int | None:
         """Write the step: records, state, the next timer; returns a cancelled timer's id."""
-        cancelled = None
-        if step.cancel_timer and routine.timer_id is not None:
-            cancelled = routine.timer_id
-            await s.execute(
-                update(RoutineTimer)
-                .where(RoutineTimer.id == routine.timer_id, RoutineTimer.status == "pending")
-                .values(status="cancelled", fired_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            routine.timer_id = None
+        cancelled = await self._cancel_timer(s, routine, now) if step.cancel_timer else None
         position = routine.position
         if step.report is not None:
             kind, pain = step.report
@@ -543,17 +534,26 @@ class PlayerService:
             return None
         return max(0, int((due - now) / timedelta(milliseconds=1)))
 
+    async def _cancel_timer(
+        self, s: AsyncSession, routine: PlayedRoutine, now: datetime
+    ) -> int | None:
+        """Cancel the routine's pending timer, if any; returns its id."""
+        timer_id = routine.timer_id
+        if timer_id is None:
+            return None
+        await s.execute(
+            update(RoutineTimer)
+            .where(RoutineTimer.id == timer_id, RoutineTimer.status == "pending")
+            .values(status="cancelled", fired_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        routine.timer_id = None
+        return timer_id
+
     async def _close(
         self, s: AsyncSession, routine: PlayedRoutine, end: pl.End, now: datetime
     ) -> None:
-        if routine.timer_id is not None:
-            await s.execute(
-                update(RoutineTimer)
-                .where(RoutineTimer.id == routine.timer_id, RoutineTimer.status == "pending")
-                .values(status="cancelled", fired_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            routine.timer_id = None
+        await self._cancel_timer(s, routine, now)
         routine.status = end.value
         routine.phase = pl.Phase.ENDED.value
         routine.ended_at = now
