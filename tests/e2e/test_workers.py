@@ -4,9 +4,11 @@ The HTTP Bot API fake doubles as the load balancer: it hands each webhook update
 three worker URLs, like a reverse proxy in front of `backcoach run --webhook` workers. As on
 Telegram, updates of different chats travel in parallel and those of one chat one after
 another. Fifty users go through onboarding with their updates spread over the workers; one
-worker gets SIGKILL half-way; then every user's morning push falls due at once. The test finds
-each answer stored once, each push sent once, and every message the three workers sent within
-the one shared send budget.
+worker gets SIGKILL half-way. Then every user's morning push falls due at once, each user
+starts the routine from it and its first hold timer, every hold is made due at once (so each
+surviving worker's timer sweep goes for all of them), and each user stops and reports their
+pain. The test finds each answer stored once, each push and each timer's release sent once,
+and every message the three workers sent within the one shared send budget.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.chat.offline.botapi import MemoryBotApi
+from bot.chat.offline.botapi import ApiCall, MemoryBotApi
 from bot.chat.render_pushes import PUSH_PREFIX
 from bot.db.tables import Base
 from bot.services.send_budget import default_bucket
@@ -236,8 +238,8 @@ class CallWatch:
         self.api = api
         self.seen = len(api.calls())
 
-    def chats(self, *, pushes_only: bool = False) -> set[int]:
-        """Chats the bot sent something to (or, with pushes_only, a morning push) since."""
+    def chats(self, matching: Callable[[ApiCall], bool] = lambda _call: True) -> set[int]:
+        """Chats the bot sent something to since the last look (only calls `matching`)."""
         found: set[int] = set()
         calls = self.api.calls()
         while self.seen < len(calls):
@@ -246,11 +248,66 @@ class CallWatch:
                 break  # still in progress: its params and message may not be there yet
             self.seen += 1
             chat = call.params.get("chat_id")
-            if chat is None:
-                continue
-            if not pushes_only or f"{PUSH_PREFIX}:" in str(call.params.get("reply_markup")):
+            if chat is not None and matching(call):
                 found.add(int(chat))
         return found
+
+
+def _is_push_call(call: ApiCall) -> bool:
+    return f"{PUSH_PREFIX}:" in str(call.params.get("reply_markup"))
+
+
+def _is_release_call(call: ApiCall) -> bool:
+    return call.method == "sendMessage" and str(call.params.get("text", "")).startswith("🔔")
+
+
+def newest_buttons(api: MemoryBotApi, uid: int) -> dict[str, Any] | None:
+    """The user's newest message with buttons (the one a person would tap)."""
+    return next((m for m in reversed(api.sent_to(uid)) if MemoryBotApi.buttons(m)), None)
+
+
+def _holding(api: MemoryBotApi, uid: int) -> bool:
+    message = newest_buttons(api, uid)
+    return message is not None and "⏸ Pause" in dict(MemoryBotApi.buttons(message))
+
+
+def _summarised(api: MemoryBotApi, uid: int) -> bool:
+    return any("Your back now: 3/10" in m.get("text", "") for m in api.sent_to(uid)[-2:])
+
+
+def play_until(
+    api: MemoryBotApi,
+    pressed: dict[int, set[tuple[int, str]]],
+    labels: set[str],
+    finished: Callable[[MemoryBotApi, int], bool],
+    within: float = 40.0,
+) -> None:
+    """Each user taps whichever of `labels` their newest message shows (each button once)
+    until `finished` holds for every one of them."""
+    waiting = set(pressed)
+    watch = CallWatch(api)
+    deadline = time.monotonic() + within
+    look_all = 0.0
+    while waiting:
+        now = time.monotonic()
+        assert now < deadline, f"{len(waiting)} users stuck, e.g. {api.sent_to(min(waiting))[-1:]}"
+        touched = watch.chats()
+        if now >= look_all:  # now and then everyone, in case a change slipped past
+            touched, look_all = set(waiting), now + 1.0
+        for uid in sorted(waiting & touched):
+            if finished(api, uid):
+                waiting.discard(uid)
+                continue
+            message = newest_buttons(api, uid)
+            if message is None:
+                continue
+            for label, data in MemoryBotApi.buttons(message):
+                key = (message["message_id"], data)
+                if label in labels and key not in pressed[uid]:
+                    pressed[uid].add(key)
+                    api.user_presses(uid, message["message_id"], data)
+                    break
+        time.sleep(0.01)
 
 
 # ---------------------------------------------------------------- database and measurements
@@ -381,16 +438,31 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
             )
             push_started = time.monotonic()
 
-            def pushes_seen() -> list[int]:
-                return [u.uid for u in users for m in api.sent_to(u.uid) if _is_push(m)]
-
             push_calls = CallWatch(api)
             pushed: set[int] = set()
             while len(pushed) < USERS:
                 assert time.monotonic() - push_started < 30, f"{len(pushed)} pushes arrived"
-                pushed |= push_calls.chats(pushes_only=True)
+                pushed |= push_calls.chats(_is_push_call)
                 time.sleep(0.02)
             pushes_s = time.monotonic() - push_started
+
+            # -------------------------------------------------- a routine each, with a hold
+            routine_started = time.monotonic()
+            pressed: dict[int, set[tuple[int, str]]] = {u.uid: set() for u in users}
+            # The push's Start, the routine's Start, then the first exercise's hold timer.
+            play_until(api, pressed, {"▶️ Start now", "▶️ Start", "▶️ Start timer"}, _holding)
+            # Every hold ends now: each worker's timer sweep finds all of them due, and each
+            # release must still go out once.
+            query(pg_migrated, "UPDATE routine_timers SET due_at = now() WHERE status = 'pending'")
+            release_calls = CallWatch(api)
+            released: set[int] = set()
+            while len(released) < USERS:
+                assert time.monotonic() - routine_started < 60, f"{len(released)} releases"
+                released |= release_calls.chats(_is_release_call)
+                time.sleep(0.05)
+            # Stop there, and say how the back is.
+            play_until(api, pressed, {"⏹ Stop", "3"}, _summarised)
+            routine_s = time.monotonic() - routine_started
             time.sleep(1.5)  # three more ticks on each worker: nothing may go out twice
             survivors = [p for p, w in zip(ports, workers, strict=True) if w is not killed]
             metrics = [scrape(p) for p in survivors]
@@ -399,7 +471,10 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
 
         deliveries = list(server.deliveries)
         sends = [c.at for c in api.calls() if "chat_id" in c.params]
-        push_messages = Counter(pushes_seen())
+        # Counted as sent (a push loses its buttons once its routine starts).
+        messages = api.calls("sendMessage")
+        push_messages = Counter(int(c.params["chat_id"]) for c in messages if _is_push_call(c))
+        releases = Counter(int(c.params["chat_id"]) for c in messages if _is_release_call(c))
 
     for code, err in results:
         assert code == 0, err
@@ -441,6 +516,13 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
     pushes = query(pg_migrated, "SELECT user_id, kind, status FROM pushes ORDER BY user_id")
     assert pushes == [(u.uid, "morning", "sent") for u in users]
     assert push_messages == Counter({u.uid: 1 for u in users}), push_messages
+    # Every timer fired once: one release message and one fired timer row per user.
+    assert releases == Counter({u.uid: 1 for u in users}), releases
+    timers = query(pg_migrated, "SELECT user_id, status FROM routine_timers ORDER BY user_id")
+    assert timers == [(u.uid, "fired") for u in users]
+    routines = query(pg_migrated, "SELECT user_id, status, end_pain FROM routines ORDER BY user_id")
+    assert routines == [(u.uid, "stopped", 3) for u in users]
+
     counted = [m.get("backcoach_pushes_total{kind=morning,outcome=sent}", 0) for m in metrics]
     assert sum(counted) == USERS, counted
     presses = [m.get("backcoach_updates_total{kind=callback_query}", 0) for m in metrics]
@@ -454,7 +536,8 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
     report = (
         f"{len(sends)} messages in {elapsed:.1f} s ({len(sends) / elapsed:.1f}/s), "
         f"peak {peak} in one second, budget {RATE:g}/s burst {bucket.burst}, "
-        f"worst excess {excess:.2f}; onboarding {onboarded_s:.1f} s, pushes {pushes_s:.2f} s; "
+        f"worst excess {excess:.2f}; onboarding {onboarded_s:.1f} s, pushes {pushes_s:.2f} s, "
+        f"routines {routine_s:.1f} s; "
         f"{len(deliveries)} deliveries, {sum(not d.ok for d in deliveries)} redelivered; "
         f"{sum(u.nudges for u in users)} users nudged with /start"
     )
@@ -464,10 +547,6 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
     allowance = RATE * JITTER_S + 1
     assert excess <= bucket.burst + allowance, report
     assert peak <= bucket.allows(1.0) + allowance, report
-
-
-def _is_push(message: dict[str, Any]) -> bool:
-    return any(d.startswith(f"{PUSH_PREFIX}:") for _, d in MemoryBotApi.buttons(message))
 
 
 def _stuck(users: list[Player], api: MemoryBotApi) -> str:
