@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.repos import first_delivery
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, RoutineTimer, User
 from bot.domain import player as pl
 from bot.domain.adaptation import Change
@@ -350,13 +351,20 @@ class PlayerService:
                 return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             return await self._act(s, routine, user, action, value)
 
-    async def typed(self, user_id: int, text: str) -> Result:
-        """A typed word while a routine is open; NONE when none is."""
+    async def typed(self, user_id: int, text: str, *, update_id: int | None = None) -> Result:
+        """A typed word while a routine is open; NONE when none is.
+
+        With its update id, a word Telegram delivers again after a crash acts once: a second
+        "done" must not tick off the next exercise unseen.
+        """
         async with self.sessions.begin() as s:
             user = await s.get(User, user_id, with_for_update=True)
             routine = await self._open_routine(s, user_id)
             if routine is None:
                 return Result(Reply.NONE)
+            now = self.clock.now()
+            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
+                return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             checked = await self._check_open(s, routine, user)
             if checked is not None:
                 return Result(Reply.NONE) if checked.reply is Reply.ENDED else checked

@@ -378,3 +378,20 @@ async def test_a_safety_screen_that_is_no_longer_clear_stops_the_routine(
     routine = await routine_row(services)
     assert routine.status == "safety"
     assert (await records(services))[0].outcome is None
+
+
+async def test_a_redelivered_done_ticks_off_one_exercise(
+    chat: Conversation, services: Services
+) -> None:
+    # After a crash Telegram sends the last update again; it must not also finish the next one.
+    services.player.builder = fixed_routine(
+        ("pelvic_tilt", None), ("cat_camel", None), ("sphinx", None)
+    )
+    await ready_user(services)
+    await chat.say("start")
+    await chat.say("go")
+    update = chat.api.user_says(USER, "done")
+    for _ in range(2):
+        await chat.app.process_update(Update.de_json(update, chat.app.bot))
+    assert [r.outcome for r in await records(services)] == ["done", None, None]
+    assert any(m["text"].startswith("Exercise 2 of 3") for m in chat.messages())

@@ -108,7 +108,9 @@ async def on_text(update: Update, context: Ctx) -> bool:
     assert message is not None and user is not None
     if message.text is None:
         return False
-    result = await context.services.player.typed(user.id, message.text)
+    result = await context.services.player.typed(
+        user.id, message.text, update_id=update.update_id
+    )
     if result.reply is Reply.NONE:
         intent = parse_intent(message.text)
         if intent is Intent.START:
