@@ -391,3 +391,16 @@ async def test_start_now_opens_the_first_routine(chat: Conversation, services: S
     assert any("Start" in label for label in labels)
     user = await services.users.get(USER)
     assert user is not None and user.onboarded_at is not None
+
+
+async def test_a_redelivered_button_press_is_quietly_ignored(chat: Conversation) -> None:
+    # A press delivered again after a crash: its query was answered already (Telegram
+    # refuses a second answer); the user sees no error and the next question stands.
+    await answer_all(chat, ["/start"])
+    consent = chat.api.last_message(USER)
+    update = chat.api.user_presses(USER, consent["message_id"], _data_of(consent, "I agree"))
+    for _ in range(2):
+        await chat.app.process_update(Update.de_json(update, chat.app.bot))
+    texts = [m["text"] for m in chat.messages()]
+    assert not any("went wrong" in text for text in texts)
+    assert "Safety question 1 of 7" in texts[-1]

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.chat import render_plan
+from bot.chat.callbacks import acknowledge
 from bot.chat.context import Ctx
 from bot.services.plans import OfferReply
 from bot.texts import t
@@ -38,14 +39,14 @@ async def on_offer(update: Update, context: Ctx) -> None:
     parsed = render_plan.parse_offer_callback(query.data)
     message = query.message
     if parsed is None or message is None or message.chat.id != query.from_user.id:
-        await query.answer(t("plan.offer_stale"))
+        await acknowledge(query, t("plan.offer_stale"))
         return
     services = context.services
     answer = await services.plans.answer_offer(query.from_user.id, *parsed)
     if answer.reply is OfferReply.STALE:
-        await query.answer(t("plan.offer_stale"))
+        await acknowledge(query, t("plan.offer_stale"))
         return
-    await query.answer()
+    await acknowledge(query)
     if answer.change is not None:
         line = render_plan.change_line(answer.change, services.plans.library)
         text = t("plan.offer_taken", change=line)

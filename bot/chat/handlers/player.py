@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.chat import render_player as render
 from bot.chat import render_pushes, timers
+from bot.chat.callbacks import acknowledge
 from bot.chat.context import App, Ctx
 from bot.chat.handlers import profile
 from bot.domain import player as pl
@@ -49,14 +50,14 @@ async def on_push_start(update: Update, context: Ctx) -> None:
     assert query is not None and query.data is not None
     parsed = render_pushes.parse_push_callback(query.data)
     if parsed is None or not _own_chat(query) or not isinstance(query.message, Message):
-        await query.answer(t("player.ended"))
+        await acknowledge(query, t("player.ended"))
         return
     push_id, _value = parsed
     answer = await context.services.pushes.answer(query.from_user.id, push_id, PushAction.START)
     if answer.reply is not PushReply.STARTED:
-        await query.answer(render_pushes.answer(answer), show_alert=True)
+        await acknowledge(query, render_pushes.answer(answer), alert=True)
         return
-    await query.answer()
+    await acknowledge(query)
     await timers.strip(_app(context), query.message.chat_id, query.message.message_id)
     await open_routine(context, query.from_user.id, query.message.chat_id, query.message)
 
@@ -74,24 +75,24 @@ async def on_button(update: Update, context: Ctx) -> None:
     parsed = render.parse_callback(query.data)
     message = query.message
     if parsed is None or not _own_chat(query) or not isinstance(message, Message):
-        await query.answer(t("player.ended"))
+        await acknowledge(query, t("player.ended"))
         return
     routine_id, position, screen, action, value = parsed
     result = await context.services.player.press(
         query.from_user.id, routine_id, position, screen, action, value
     )
     if result.reply is Reply.ENDED:
-        await query.answer(t("player.ended"))
+        await acknowledge(query, t("player.ended"))
         await _quietly_strip(query)
         return
     if result.reply is Reply.STALE:
-        await query.answer(t("player.stale"))
+        await acknowledge(query, t("player.stale"))
         snap = result.snapshot
         if snap is not None and snap.lost:
             # The live card was never delivered (a crash right after the change): resend it.
             await timers.send_view(_app(context), snap)
         return
-    await query.answer()
+    await acknowledge(query)
     await present(context, result, chat_id=message.chat_id, message=message)
 
 
@@ -108,9 +109,7 @@ async def on_text(update: Update, context: Ctx) -> bool:
     assert message is not None and user is not None
     if message.text is None:
         return False
-    result = await context.services.player.typed(
-        user.id, message.text, update_id=update.update_id
-    )
+    result = await context.services.player.typed(user.id, message.text, update_id=update.update_id)
     if result.reply is Reply.NONE:
         intent = parse_intent(message.text)
         if intent is Intent.START:

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat import timers
+from bot.chat.callbacks import acknowledge
 from bot.chat.context import App, Ctx
 from bot.chat.keyboards import keyboard
 from bot.texts import t
@@ -65,9 +66,9 @@ async def on_button(update: Update, context: Ctx) -> None:
     message = query.message
     # Only in the presser's own private chat: nobody erases someone else from a group.
     if not isinstance(message, Message) or message.chat.id != query.from_user.id:
-        await query.answer()
+        await acknowledge(query)
         return
-    await query.answer()
+    await acknowledge(query)
     action = query.data.partition(":")[2]
     await message.edit_reply_markup(reply_markup=None)
     if action == ASK:

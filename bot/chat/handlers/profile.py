@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import CallbackQuery, Message, Update
 
 from bot.chat import render_profile as render
+from bot.chat.callbacks import acknowledge
 from bot.chat.context import Ctx
 from bot.chat.handlers import privacy, progress, pushes
 from bot.domain import onboarding as ob
@@ -56,11 +57,11 @@ async def on_button(update: Update, context: Ctx) -> None:
     assert query is not None and query.data is not None
     parsed = render.parse_callback(query.data)
     if parsed is None:
-        await query.answer()
+        await acknowledge(query)
         return
     version, value = parsed
     if not _own_chat(query):
-        await query.answer(t("onboarding.stale"))
+        await acknowledge(query, t("onboarding.stale"))
         return
     view = await context.services.onboarding.answer(query.from_user.id, ob.Press(value), version)
     await _after_press(query, view, context)
@@ -87,9 +88,9 @@ async def on_rescreen(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None
     if not _own_chat(query):
-        await query.answer(t("onboarding.stale"))
+        await acknowledge(query, t("onboarding.stale"))
         return
-    await query.answer()
+    await acknowledge(query)
     view = await context.services.onboarding.rescreen(query.from_user.id, "retake")
     if isinstance(query.message, Message) and view.step is not None:
         await show(query.message, view, context, name=query.from_user.first_name)
@@ -115,9 +116,9 @@ async def on_text(update: Update, context: Ctx) -> bool:
 
 async def _after_press(query: CallbackQuery, view: View, context: Ctx) -> None:
     if view.stale:
-        await query.answer(t("onboarding.stale"))
+        await acknowledge(query, t("onboarding.stale"))
         return
-    await query.answer()
+    await acknowledge(query)
     message = query.message
     if not isinstance(message, Message):
         return

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Job, filters
 
 from bot.chat import render_progress as render
+from bot.chat.callbacks import acknowledge
 from bot.chat.charts import progress_png
 from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.keyboards import chunked, keyboard
@@ -64,7 +65,7 @@ async def on_summary_button(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     message = query.message
-    await query.answer()
+    await acknowledge(query)
     if not isinstance(message, Message) or message.chat.id != query.from_user.id:
         return
     user_id, value = query.from_user.id, query.data.partition(":")[2]

@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat import render_pushes as render
+from bot.chat.callbacks import acknowledge
 from bot.chat.context import Ctx
 from bot.services.pushes import Card, Reply
 from bot.texts import t
@@ -20,7 +21,7 @@ async def on_push_button(update: Update, context: Ctx) -> None:
     assert query is not None and query.data is not None and user is not None
     parsed = render.parse_push_callback(query.data)
     if parsed is None:
-        await query.answer()
+        await acknowledge(query)
         return
     push_id, value = parsed
     pushes = context.services.pushes
@@ -30,16 +31,16 @@ async def on_push_button(update: Update, context: Ctx) -> None:
         else await pushes.answer(user.id, push_id, value)
     )
     if isinstance(result, Card):
-        await query.answer()
+        await acknowledge(query)
         text, markup = render.card(result)
         await _quietly(query.edit_message_text(text, reply_markup=markup))
         return
     if result.reply in _NOTICES:
-        await query.answer(render.answer(result), show_alert=True)
+        await acknowledge(query, render.answer(result), alert=True)
         if result.reply is not Reply.ALREADY_REMINDED:
             await _quietly(query.edit_message_reply_markup(None))
         return
-    await query.answer()
+    await acknowledge(query)
     # The choice is made: the buttons go, and the answer stays in the chat as a message.
     await _quietly(query.edit_message_reply_markup(None))
     await context.bot.send_message(user.id, render.answer(result))
@@ -74,7 +75,7 @@ async def on_pause_choice(update: Update, context: Ctx) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and query.data is not None and user is not None
     choice = render.parse_pause_callback(query.data)
-    await query.answer()
+    await acknowledge(query)
     if choice is None:
         return
     state = await context.services.pushes.pause(user.id, choice)
