@@ -52,9 +52,10 @@ RATE = 80.0
 # A small burst keeps the check strict: any window may hold BURST more than RATE x its length.
 BURST = 5
 # A message takes its slot in the budget, then reaches the fake a little later; a worker or
-# this process paused by a busy machine delivers a few together. Windows are measured with
-# this much allowance (a budget per worker instead of a shared one would overshoot by far more).
-JITTER_S = 0.15
+# this process paused by a busy machine (CI shares two cores with PostgreSQL) delivers a few
+# together. Windows are measured with this much allowance: 33 messages, where a budget per
+# worker instead of a shared one overshoots by about 95 and three unpaced workers by more.
+JITTER_S = 0.4
 # Telegram's default number of parallel webhook connections is 40; fewer keeps the shared
 # PostgreSQL server's connection count modest while other test runs use it too.
 CONCURRENCY = 16
