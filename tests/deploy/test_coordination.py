@@ -118,10 +118,12 @@ async def test_three_workers_together_stay_within_one_budget(
     workers: list[PostgresBudget],
 ) -> None:
     times = await spend(list(workers), 30)
-    # 90 sends at 100/s with a burst of 5: at least 0.85 s, never more than the bucket allows
-    # in any window (plus a send of scheduling slack).
-    assert max(times) - min(times) >= (90 - 5) / 100 - 0.02
-    assert excess(times, 100) <= 5 + 2
+    # 90 sends at 100/s with a burst of 5: about 0.85 s, never more than the bucket allows in
+    # any window. The slack (0.1 s, 5 sends) is what a busy two-core machine adds when a
+    # send's local timestamp is taken late; unpaced, the 90 would go in a few milliseconds and
+    # three separate budgets overshoot by more than 20 (next test).
+    assert max(times) - min(times) >= (90 - 5) / 100 - 0.1
+    assert excess(times, 100) <= 5 + 5
 
 
 async def test_budgets_of_their_own_would_overshoot() -> None:
