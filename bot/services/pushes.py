@@ -330,7 +330,8 @@ class PushService:
                 stmt = (
                     select(User)
                     .where(User.next_due_at <= now)
-                    .order_by(User.next_due_at, User.id)
+                    # The index order alone: a tie-breaker would sort every due row per claim.
+                    .order_by(User.next_due_at)
                     .limit(wanted)
                     # Two instances split the work instead of queueing on each other's rows;
                     # SQLite drops the clause, and its single writer needs none.
