@@ -155,8 +155,10 @@ async def fan_out(
     A job is claimed only when a worker is free to send it at once and the pacer (the send
     rate) allows, so what the database marks as "sending" is really on its way rather than
     queued in front of the rate limiter. `keep_going` returning False stops new claims;
-    sends already in flight finish and are recorded.
+    sends already in flight finish and are recorded. A database error stops the claims too,
+    lets the sends in flight finish, and is raised at the end.
     """
+    failures: list[Exception] = []
 
     async def record_flush(results: list[tuple[J, O]]) -> list[None]:
         await record(results)
@@ -167,12 +169,23 @@ async def fan_out(
         records: Batcher[tuple[J, O], None] = Batcher(record_flush, group.create_task)
 
         async def worker() -> None:
-            while keep_going():
-                job = await claims.next()
+            while keep_going() and not failures:
+                try:
+                    job = await claims.next()
+                except Exception as exc:
+                    failures.append(exc)
+                    return
                 if job is None:
                     return
                 outcome = await send(job)
-                await records.submit((job, outcome))
+                try:
+                    await records.submit((job, outcome))
+                except Exception as exc:
+                    failures.append(exc)
+                    return
 
         for _ in range(max(1, workers)):
             group.create_task(worker())
+    if failures:
+        # Rather than cancel the other sends mid-flight (leaving them in doubt), raise now.
+        raise failures[0]

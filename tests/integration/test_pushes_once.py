@@ -17,6 +17,7 @@ from bot.db.tables import User
 from bot.services import Services, build_services
 from bot.services.clock import FrozenClock
 from bot.services.pushes import STALE_AFTER, Outcome, PushJob, PushService, SendResult
+from bot.services.scheduler import fan_out
 
 pytestmark = pytest.mark.db
 
@@ -161,3 +162,26 @@ async def test_one_failing_user_does_not_stop_the_others(
     clock.set(SEVEN)
     report = await services.pushes.run_due(flaky)
     assert (report.sent, report.failed) == (16, 4)
+
+
+async def test_a_database_error_lets_the_sends_in_flight_finish_and_be_recorded() -> None:
+    claimed, recorded = 0, []
+
+    async def claim(limit: int) -> list[int]:
+        nonlocal claimed
+        if claimed >= 5:
+            raise RuntimeError("database went away")
+        jobs = list(range(claimed, min(5, claimed + limit)))
+        claimed += len(jobs)
+        return jobs
+
+    async def send(job: int) -> str:
+        await asyncio.sleep(0.01 * job)
+        return "sent"
+
+    async def record(results: list[tuple[int, str]]) -> None:
+        recorded.extend(job for job, _ in results)
+
+    with pytest.raises(RuntimeError, match="went away"):
+        await fan_out(claim, send, record, workers=5)
+    assert sorted(recorded) == [0, 1, 2, 3, 4]
