@@ -9,7 +9,7 @@ import pytest
 
 from bot.logs import setup_logging
 
-TOKEN = "123456789:AAH-very-secret-token-value-abcdefghij"
+TOKEN = "123456789:AAH-secret-token-for-the-log-test"
 
 
 @pytest.fixture

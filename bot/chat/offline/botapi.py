@@ -28,7 +28,7 @@ FaultKind: TypeAlias = Literal[429, 500, 403, 400, "slow"]
 UserMedia: TypeAlias = Literal["sticker", "photo", "voice", "location"]
 _T = TypeVar("_T")
 
-DEFAULT_TOKEN: Final = "5550001234:AAFbackcoachOfflineTestToken-0000000"
+DEFAULT_TOKEN: Final = "5550001234:offline-backcoach-token"
 NOT_MODIFIED: Final = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
