@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.db.tables import MorningPain, Push, User
@@ -15,6 +16,14 @@ from bot.services import Services
 from bot.services.pushes import Outcome, PushJob, SendResult, refresh_next_due
 
 EVERY_DAY = frozenset(range(7))
+
+
+@pytest.fixture(autouse=True)
+def unpaced(request: pytest.FixtureRequest) -> None:
+    """Tests send as fast as they can: pacing to 30 msg/s would only make them wait."""
+    if "services" in request.fixturenames:
+        services: Services = request.getfixturevalue("services")
+        services.pushes.pacer = None
 
 
 def mask(days: Iterable[int]) -> int:

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 from fakes.waiting import until
-from pushes_kit import add_ready_user, add_ready_users, morning_answers, pushes_of, utc
+from pushes_kit import (
+    add_ready_user,
+    add_ready_users,
+    morning_answers,
+    pushes_of,
+    unpaced,  # noqa: F401  (autouse fixture)
+    utc,
+)
 from telegram import Update
 
 from bot.app import build_application

@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from pushes_kit import Recorder, add_ready_user, utc
+from pushes_kit import (
+    Recorder,
+    add_ready_user,
+    unpaced,  # noqa: F401  (autouse fixture)
+    utc,
+)
 
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine
 from bot.services import Services

@@ -9,7 +9,15 @@ from datetime import timedelta
 
 import pytest
 from fakes.waiting import until
-from pushes_kit import Recorder, add_ready_user, add_ready_users, pushes_of, user_row, utc
+from pushes_kit import (
+    Recorder,
+    add_ready_user,
+    add_ready_users,
+    pushes_of,
+    unpaced,  # noqa: F401  (autouse fixture)
+    user_row,
+    utc,
+)
 from sqlalchemy import update
 
 from bot.config import Settings
@@ -103,8 +111,10 @@ async def test_two_schedulers_on_one_database_send_each_push_once(
     first, second = await asyncio.gather(a.run_due(telegram), b.run_due(telegram))
     assert sorted(telegram.per_user().values()) == [1] * 300
     assert first.sent + second.sent == 300
-    # Both did a share of the work rather than one waiting for the other.
-    assert first.sent > 0 and second.sent > 0
+    if services.settings.is_postgres:
+        # SKIP LOCKED: both did a share rather than one queueing behind the other. (SQLite
+        # has a single writer and is run as a single instance; there only "once" matters.)
+        assert first.sent > 0 and second.sent > 0
     # And a third look finds nothing left.
     assert (await a.run_due(telegram)).sent == 0
 

@@ -12,6 +12,7 @@ from pushes_kit import (
     add_ready_user,
     add_ready_users,
     pushes_of,
+    unpaced,  # noqa: F401  (autouse fixture)
     user_row,
     utc,
 )
