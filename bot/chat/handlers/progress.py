@@ -13,7 +13,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Job,
 
 from bot.chat import render_progress as render
 from bot.chat.callbacks import acknowledge
-from bot.chat.charts import progress_png
 from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.keyboards import chunked, keyboard
 from bot.services import Services
@@ -46,6 +45,10 @@ async def on_progress(update: Update, context: Ctx) -> None:
         return
     await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
     # Drawing takes a few hundred milliseconds of CPU: keep it off the event loop.
+    # Imported on first use: matplotlib costs most of the bot's start-up time and memory,
+    # and only /progress needs it.
+    from bot.chat.charts import progress_png
+
     png = await asyncio.to_thread(progress_png, data)
     await message.reply_photo(InputFile(png, filename="progress.png"), caption=render.caption(data))
 
