@@ -14,6 +14,11 @@ from sqlalchemy.orm import DeclarativeBase
 from bot.db.tables import HandledUpdate, User
 
 
+def dialect_insert(session: AsyncSession) -> Any:
+    """The session's backend INSERT construct, the one that knows ON CONFLICT."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def insert_ignoring_conflicts(
     session: AsyncSession,
     model: type[DeclarativeBase],
@@ -21,8 +26,7 @@ def insert_ignoring_conflicts(
     conflict: Sequence[str],
 ) -> Any:
     """INSERT … ON CONFLICT DO NOTHING for either backend (add `.returning(...)` as needed)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = dialect_insert(session)
     return insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(conflict))
 
 

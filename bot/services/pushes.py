@@ -22,10 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.db.repos import dialect_insert
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, User
 from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
@@ -459,9 +459,8 @@ class PushService:
         self, s: AsyncSession, rows: list[dict[str, Any]]
     ) -> dict[int, int]:
         """Insert push rows; a (user, day, kind) already there is left alone. user_id → id."""
-        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = (
-            insert(PUSHES)
+            dialect_insert(s)(PUSHES)
             .on_conflict_do_nothing(index_elements=["user_id", "local_date", "kind"])
             .returning(PUSHES.c.user_id, PUSHES.c.id)
         )

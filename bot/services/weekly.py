@@ -13,13 +13,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, cast
+from typing import cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.repos import dialect_insert, insert_ignoring_conflicts
 from bot.db.tables import ExerciseRecord, PlayedRoutine, SummarySettings, User, WeeklySummary
 from bot.domain.progress import DoseChange, WeekNumbers, monday, plan_changes, week_numbers
 from bot.domain.schedule import next_due
@@ -64,11 +64,6 @@ class SummaryJob:
     chat_id: int
     numbers: WeekNumbers
     changes: tuple[DoseChange, ...] | None  # None: no earlier week to compare with
-
-
-def _insert(s: AsyncSession) -> Any:
-    """INSERT with ON CONFLICT for the session's backend."""
-    return postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def _next_at(user: User, weekday: int, now: datetime, last: date | None = None) -> datetime | None:
@@ -145,11 +140,8 @@ class WeeklyService:
                 }
                 for u in users
             ]
-            insert = (
-                postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-            )
             # A user choosing their day at this very moment keeps their choice.
-            await s.execute(insert(SummarySettings).values(rows).on_conflict_do_nothing())
+            await s.execute(insert_ignoring_conflicts(s, SummarySettings, rows, ["user_id"]))
         return len(users)
 
     async def claim(self, limit: int = MAX_CLAIM) -> list[SummaryJob]:
@@ -203,7 +195,7 @@ class WeeklyService:
         if not pushable(user, now):
             return None
         stmt = (
-            _insert(s)(WeeklySummary)
+            dialect_insert(s)(WeeklySummary)
             .values(
                 user_id=user.id,
                 week_start=monday(due.local_date),
