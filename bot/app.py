@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 from bot.chat import timers as player_timers
 from bot.chat.commands import bot_commands
 from bot.chat.context import SERVICES_KEY, App, Ctx
-from bot.chat.handlers import basic, plan, profile, router
+from bot.chat.handlers import afterwards, basic, plan, profile, router
 from bot.chat.handlers import player as player_handlers
 from bot.chat.handlers import privacy as privacy_handlers
 from bot.chat.handlers import progress as progress_handlers
@@ -88,6 +88,7 @@ def register_handlers(app: App) -> None:
         CommandHandler("plan", plan.on_plan, filters=PRIVATE),
         CallbackQueryHandler(plan.on_offer, pattern=r"^o:"),
         *player_handlers.handlers(),
+        *afterwards.handlers(),
         *push_handlers.handlers(),
         *privacy_handlers.handlers(),
         *progress_handlers.handlers(),

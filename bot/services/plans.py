@@ -267,7 +267,8 @@ class PlanService:
                     pain=r.pain,
                 )
                 for r in sorted(records[routine.id], key=lambda r: r.idx)
-                if r.outcome is not None
+                # A hurt told after the routine ended is its own event (see _late_hurts).
+                if r.outcome is not None and (r.pain_at is None or r.pain_at <= routine.ended_at)
             )
             events.append(
                 ad.RoutineRecord(
@@ -277,7 +278,38 @@ class PlanService:
                     end_pain=routine.end_pain,
                 )
             )
+        events += await self._late_hurts(s, user, since)
         return sorted(events, key=lambda e: e.at)
+
+    async def _late_hurts(
+        self, s: AsyncSession, user: User, since: datetime | None
+    ) -> list[ad.Event]:
+        """ "It hurt" told after a routine ended: its own small event at the time it was told."""
+        stmt = (
+            select(ExerciseRecord)
+            .join(PlayedRoutine, PlayedRoutine.id == ExerciseRecord.routine_id)
+            .where(
+                ExerciseRecord.user_id == user.id,
+                ExerciseRecord.outcome == ad.Outcome.HURT.value,
+                PlayedRoutine.ended_at.is_not(None),
+                ExerciseRecord.pain_at > PlayedRoutine.ended_at,
+            )
+        )
+        if since is not None:
+            stmt = stmt.where(ExerciseRecord.pain_at >= since)
+        events: list[ad.Event] = []
+        for row in await s.scalars(stmt):
+            assert row.pain_at is not None
+            item = ad.ItemRecord(
+                exercise_id=row.exercise_id,
+                outcome=ad.Outcome.HURT,
+                pain_kind=PainKind(row.pain_kind) if row.pain_kind else None,
+                pain=row.pain,
+            )
+            events.append(
+                ad.RoutineRecord(at=row.pain_at, local_date=row.local_date, items=(item,))
+            )
+        return events
 
     def _today(self, user: User) -> date:
         zone = ZoneInfo(user.tz) if user.tz else None

@@ -27,6 +27,12 @@ USER = 1001
 LIBRARY = load_library()
 
 
+async def all_routines(services: Services) -> list[PlayedRoutine]:
+    """Every routine row, oldest first."""
+    async with services.sessions() as s:
+        return list(await s.scalars(select(PlayedRoutine).order_by(PlayedRoutine.id)))
+
+
 async def ready_user(
     services: Services,
     user_id: int = USER,
@@ -253,8 +259,52 @@ async def test_words_without_a_routine_say_how_to_start(
     chat: Conversation, services: Services
 ) -> None:
     await ready_user(services)
-    await chat.say("done")
+    await chat.say("skip")
     assert "/routine" in chat.last_text()
+
+
+async def test_done_outside_a_routine_asks_and_records_todays_routine(
+    chat: Conversation, services: Services
+) -> None:
+    await ready_user(services)
+    await chat.say("done")
+    assert chat.last_text() == "Did you do today's routine on your own?"
+    await chat.press("Not yet")
+    assert "/routine" in chat.last_text()
+    await chat.say("did it")
+    await chat.press("Yes, I did it")
+    assert chat.last_text().startswith("Noted — well done!")
+    routine = await routine_row(services)
+    assert routine.status == "done" and routine.ended_at is not None
+    assert {r.outcome for r in await records(services)} == {"done"}
+    await chat.say("done")
+    await chat.press("Yes, I did it")
+    assert "already" in chat.last_text()
+    assert len([r for r in await all_routines(services)]) == 1
+
+
+async def test_it_hurt_after_a_routine_is_recorded_for_that_exercise(
+    chat: Conversation, services: Services
+) -> None:
+    services.player.builder = fixed_routine(("glute_bridge", None), ("cat_camel", None))
+    await ready_user(services)
+    await chat.say("done")
+    await chat.press("Yes, I did it")
+    await chat.say("ouch, it hurt")
+    assert "Which exercise of your last routine" in chat.last_text()
+    await chat.press("Glute bridge")
+    await chat.press("Sharp")
+    await chat.press("6")
+    assert "take it into account" in chat.last_text()
+    rows = {r.exercise_id: r for r in await records(services)}
+    bridge = rows["glute_bridge"]
+    assert (bridge.outcome, bridge.pain_kind, bridge.pain) == ("hurt", "sharp", 6)
+    assert rows["cat_camel"].outcome == "done"
+    # The plan takes it: the bridge rests (it has no easier version) and the reason is kept.
+    view = await services.plans.view(USER)
+    assert view is not None
+    assert any(c.exercise_id == "glute_bridge" for c in view.changes)
+    assert "glute_bridge" in view.plan.excluded
 
 
 # --------------------------------------------------------------------------- stale buttons

@@ -12,7 +12,7 @@ from bot.chat import render_player as render
 from bot.chat import render_pushes, timers
 from bot.chat.callbacks import acknowledge
 from bot.chat.context import App, Ctx
-from bot.chat.handlers import profile
+from bot.chat.handlers import afterwards, profile
 from bot.domain import player as pl
 from bot.domain.parsing import Intent, parse_intent
 from bot.services.player import Reply, Result
@@ -114,6 +114,12 @@ async def on_text(update: Update, context: Ctx) -> bool:
         intent = parse_intent(message.text)
         if intent is Intent.START:
             await open_routine(context, user.id, message.chat_id, message)
+            return True
+        if intent is Intent.DONE:
+            await afterwards.ask_done(message)
+            return True
+        if intent is Intent.HURT:
+            await afterwards.ask_which(message, user.id, context)
             return True
         if intent in _PLAYER_INTENTS:
             await message.reply_text(t("player.no_routine"))

@@ -1,0 +1,112 @@
+""" "done" and "it hurt" told when no routine is open: recorded for the plan all the same.
+
+Buttons carry everything they need (routine, exercise, kind), so no conversation state is kept.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.chat import render_player as render
+from bot.chat.callbacks import acknowledge
+from bot.chat.context import Ctx
+from bot.chat.handlers import profile
+from bot.chat.keyboards import Button, chunked, keyboard
+from bot.domain.safety import PainKind
+from bot.services.player import AfterRoutine, Afterwards
+from bot.texts import t
+from content.library import load_library
+
+PREFIX = "af"
+_KINDS = {"s": PainKind.SHARP, "l": PainKind.RADIATING, "a": PainKind.ACHE}
+_KIND_LABELS = {
+    "s": "player.btn_kind_sharp",
+    "l": "player.btn_kind_leg",
+    "a": "player.btn_kind_ache",
+}
+
+
+def _after(context: Ctx) -> AfterRoutine:
+    return AfterRoutine(context.services.player)
+
+
+async def ask_done(message: Message) -> None:
+    """ "done" with no routine open: did they do it on their own?"""
+    rows: list[list[Button]] = [
+        [(t("player.btn_did_it"), f"{PREFIX}:d:yes"), (t("player.btn_not_yet"), f"{PREFIX}:d:no")]
+    ]
+    await message.reply_text(t("player.done_alone_ask"), reply_markup=keyboard(rows))
+
+
+async def ask_which(message: Message, user_id: int, context: Ctx) -> None:
+    """ "it hurt" with no routine open: which exercise of the last routine?"""
+    last = await _after(context).last_routine(user_id)
+    if last is None or not last.exercises:
+        await message.reply_text(t("player.hurt_later_nothing"))
+        return
+    library = load_library()
+    buttons = [
+        (library.get(eid).name, f"{PREFIX}:h:{last.routine_id}:{idx}")
+        for idx, eid in last.exercises
+    ]
+    day = f"{last.local_date.day} {last.local_date:%b}"
+    await message.reply_text(
+        t("player.hurt_later_which", day=day), reply_markup=keyboard(chunked(buttons, 2))
+    )
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """The answers: did it / not yet; which exercise; what kind; how strong."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    message = query.message
+    if not isinstance(message, Message) or message.chat.id != query.from_user.id:
+        await acknowledge(query, t("player.after_stale"))
+        return
+    parts = query.data.split(":")[1:]
+    after, user_id = _after(context), query.from_user.id
+    if parts[:1] == ["d"]:
+        await acknowledge(query)
+        await message.edit_reply_markup(reply_markup=None)
+        if parts[1:] != ["yes"]:
+            await message.reply_text(t("player.done_alone_not_yet"))
+            return
+        outcome = await after.done_alone(user_id, message.chat.id)
+        stored = await context.services.users.get(user_id)
+        nxt = render.next_routine(stored.next_due_at if stored else None)
+        key = {
+            Afterwards.RECORDED: "player.done_alone_recorded",
+            Afterwards.ALREADY: "player.already",
+        }.get(outcome, "player.hurt_later_nothing")
+        await message.reply_text(t(key, next=nxt))
+        return
+    if parts[:1] != ["h"] or len(parts) < 3 or not all(p.isdigit() for p in parts[1:3]):
+        await acknowledge(query, t("player.after_stale"))
+        return
+    routine_id, idx = int(parts[1]), int(parts[2])
+    await acknowledge(query)
+    if len(parts) == 3:
+        rows = [[(t(_KIND_LABELS[k]), f"{query.data}:{k}")] for k in _KINDS]
+        await message.edit_text(t("player.hurt_kind"), reply_markup=keyboard(rows))
+        return
+    if len(parts) == 4 and parts[3] in _KINDS:
+        grid = [(str(n), f"{query.data}:{n}") for n in range(11)]
+        await message.edit_text(t("player.hurt_pain"), reply_markup=keyboard([grid[:6], grid[6:]]))
+        return
+    if len(parts) == 5 and parts[3] in _KINDS and parts[4].isdigit() and int(parts[4]) <= 10:
+        kind = _KINDS[parts[3]]
+        outcome = await after.hurt_later(user_id, routine_id, idx, kind, int(parts[4]))
+        await message.edit_reply_markup(reply_markup=None)
+        if outcome is Afterwards.ALREADY:
+            await message.reply_text(t("player.after_stale"))
+            return
+        await message.reply_text(t("player.hurt_later_recorded"))
+        if kind is PainKind.RADIATING and outcome is Afterwards.RECORDED:
+            view = await context.services.onboarding.rescreen(user_id, "leg_symptoms")
+            await profile.show(message, view, context, name=query.from_user.first_name)
+
+
+def handlers() -> list[CallbackQueryHandler[Ctx, None]]:
+    """The buttons of these reports."""
+    return [CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:")]
