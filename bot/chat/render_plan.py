@@ -7,6 +7,7 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup
 
+from bot.chat.dates import day_text
 from bot.chat.keyboards import Button, keyboard
 from bot.domain import adaptation as ad
 from bot.services.plans import PlanView
@@ -14,8 +15,6 @@ from bot.texts import t
 from content.cards import dose_text
 from content.library import Library
 from content.model import Dose
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _name(library: Library, exercise_id: object) -> str:
@@ -25,7 +24,7 @@ def _name(library: Library, exercise_id: object) -> str:
 
 
 def _day(day: date | None) -> str:
-    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b}" if day else "—"
+    return day_text(day) if day else "—"
 
 
 def change_line(change: ad.Change, library: Library) -> str:

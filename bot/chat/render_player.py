@@ -7,6 +7,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 
+from bot.chat.dates import when_text
 from bot.chat.keyboards import Button, keyboard
 from bot.chat.render_plan import changes_block
 from bot.domain import player as pl
@@ -18,7 +19,6 @@ from content.library import load_library
 from content.model import Segment
 
 PREFIX = "pl"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EXERCISE_PHASES = frozenset(
     {pl.Phase.CARD, pl.Phase.RUNNING, pl.Phase.PAUSED, pl.Phase.REPS, pl.Phase.COMPLETE}
 )
@@ -312,16 +312,11 @@ def notice(note: pl.Notice, snap: Snapshot) -> str:
     return f"{text} {then}"
 
 
-def when(local: datetime) -> str:
-    """A local time as the user reads it: 'Mon 23 Nov at 07:30'."""
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {local:%b} at {local:%H:%M}"
-
-
 def next_routine(next_at: datetime | None) -> str:
     """When the next routine comes, or "your next chosen morning"."""
     if next_at is None:
         return t("player.next_unknown")
-    return t("player.next", when=when(next_at))
+    return t("player.next", when=when_text(next_at))
 
 
 def summary(s: Summary) -> str:

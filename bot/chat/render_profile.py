@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.chat.dates import WEEKDAYS, when_text
 from bot.chat.keyboards import Button, chunked, keyboard
 from bot.db.tables import User
 from bot.domain import onboarding as ob
@@ -15,7 +16,6 @@ from bot.services.onboarding import View
 from bot.texts import t
 
 PREFIX = "p"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 
@@ -44,10 +44,9 @@ def local_time(zone: str, now: datetime) -> str:
     return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
-def when_text(when: datetime, zone: str) -> str:
-    """A due time as the user reads it: 'Mon 23 Nov at 07:30'."""
-    local = when.astimezone(ZoneInfo(zone))
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {local:%b} at {local:%H:%M}"
+def local_when(when: datetime, zone: str) -> str:
+    """A due time in the user's zone: 'Mon 23 Nov at 07:30'."""
+    return when_text(when.astimezone(ZoneInfo(zone)))
 
 
 def question(view: View, now: datetime) -> Rendered:
@@ -202,7 +201,7 @@ def ending(view: View, *, name: str) -> Rendered:
             return t("onboarding.start_now"), None
         case ob.End.WAIT:
             if user is not None and user.next_due_at is not None and user.tz:
-                return t("onboarding.wait", when=when_text(user.next_due_at, user.tz)), None
+                return t("onboarding.wait", when=local_when(user.next_due_at, user.tz)), None
             return t("onboarding.wait_unknown"), None
         case ob.End.CLOSED:
             return t("onboarding.settings_closed"), None
@@ -213,6 +212,6 @@ def welcome_back(user: User | None, *, name: str) -> str:
     """The greeting of a known user, with their next routine when one is planned."""
     if user is not None and user.next_due_at is not None and user.tz:
         return t(
-            "onboarding.welcome_back_next", name=name, when=when_text(user.next_due_at, user.tz)
+            "onboarding.welcome_back_next", name=name, when=local_when(user.next_due_at, user.tz)
         )
     return t("onboarding.welcome_back", name=name)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from telegram import InlineKeyboardMarkup
 
+from bot.chat.dates import when_text
 from bot.chat.keyboards import Button, keyboard
 from bot.domain.schedule import PauseChoice
 from bot.services.pushes import Action, Answer, Card, PauseState, Preview, PushJob, Reply
@@ -14,7 +13,6 @@ from bot.texts import t
 PUSH_PREFIX = "push"
 PAUSE_PREFIX = "pause"
 PAIN_PREFIX = "p"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # The routine builder's thresholds: 4–6 a lighter level, 7+ a gentle day.
 SOME_PAIN = 4
 HIGH_PAIN = 7
@@ -123,18 +121,13 @@ def pause_menu() -> Rendered:
     return t("pushes.pause_ask"), keyboard(choices)
 
 
-def when(local: datetime) -> str:
-    """A local time as the user reads it: 'Mon 23 Nov at 07:30'."""
-    return f"{WEEKDAYS[local.weekday()]} {local.day} {local:%b} at {local:%H:%M}"
-
-
 def paused(state: PauseState) -> str:
     """The answer to a pause choice."""
     if not state.scheduled:
         return t("pushes.not_set_up")
     if state.until is None:
         return t("pushes.paused_indefinitely")
-    return t("pushes.paused_until", until=when(state.until))
+    return t("pushes.paused_until", until=when_text(state.until))
 
 
 def resumed(state: PauseState) -> str:
@@ -144,4 +137,4 @@ def resumed(state: PauseState) -> str:
     if state.next_push is None:
         return t("pushes.no_next")
     key = "pushes.resumed" if state.was_paused else "pushes.not_paused"
-    return t(key, next=when(state.next_push))
+    return t(key, next=when_text(state.next_push))

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.tables import MorningPain, PlayedRoutine, Push, User
+from bot.domain.onboarding import days_from_mask
 from bot.domain.progress import ChartData, PainPoint, chart_data
 from bot.services.clock import Clock
-from bot.services.pushes import weekdays
 
 DONE = "done"
 # Pushes that reached the user or may have: the day was planned and they were told so.
@@ -61,7 +61,7 @@ async def read_history(s: AsyncSession, user: User, since: date | None = None) -
         if status == DONE:
             done.append(day)
     # A routine done on a chosen weekday was planned even if its push never went out.
-    chosen = weekdays(user.days_mask)
+    chosen = days_from_mask(user.days_mask)
     planned = set((await s.scalars(pushes_q)).all()) | {d for d in done if d.weekday() in chosen}
     return History(morning, after, done, planned)
 

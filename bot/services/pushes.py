@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.repos import dialect_insert
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, User
+from bot.domain.onboarding import days_from_mask
 from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
@@ -172,11 +173,6 @@ Previewer = Callable[[User, int, date], Preview | None]
 # --------------------------------------------------------------------------- rules over a row
 
 
-def weekdays(mask: int) -> frozenset[int]:
-    """The chosen weekdays (0=Monday) in a users.days_mask."""
-    return frozenset(day for day in range(7) if mask >> day & 1)
-
-
 def pushable(user: User, due: datetime) -> bool:
     """Whether this user may get a push due at `due` (consent, safety, reachability, pause)."""
     return (
@@ -214,7 +210,7 @@ def _following(
     due = next_due(
         after,
         tz=user.tz,
-        days=weekdays(user.days_mask),
+        days=days_from_mask(user.days_mask),
         at=user.push_time,
         paused_until=user.paused_until,
         last_local_date=last_local_date,
