@@ -155,6 +155,23 @@ def _dose_json(dose: Dose) -> dict[str, Any]:
     return dose.model_dump()
 
 
+class Afterwards(StrEnum):
+    """How a "done" or "it hurt" given outside a routine went."""
+
+    RECORDED = "recorded"
+    ALREADY = "already"  # today's routine is on record already
+    NOTHING = "nothing"  # no routine to report about (or not set up / not clear)
+
+
+@dataclass(frozen=True)
+class LastRoutine:
+    """The user's newest finished routine, for "which exercise hurt?"."""
+
+    routine_id: int
+    local_date: date
+    exercises: tuple[tuple[int, str], ...]  # (index, exercise id)
+
+
 class PlayerService:
     """Opens routines, applies user actions and timer ends, and keeps the records."""
 
@@ -731,6 +748,77 @@ class PlayerService:
             next_at=next_at,
         )
 
+    # ------------------------------------------------------------------ afterwards
+
+    async def done_alone(self, user_id: int, chat_id: int) -> Afterwards:
+        """Record today's routine as done without the player (all its exercises done)."""
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id, with_for_update=True)
+            if user is None or _blocked(user) is not None:
+                return Afterwards.NOTHING
+            now = self.clock.now()
+            today = self._today(user, now)
+            if await self._open_routine(s, user_id) is not None:
+                return Afterwards.NOTHING
+            played = await s.scalar(
+                select(PlayedRoutine.id).where(
+                    PlayedRoutine.user_id == user_id,
+                    PlayedRoutine.local_date == today,
+                    PlayedRoutine.status.in_([pl.End.DONE.value, pl.End.STOPPED.value]),
+                )
+            )
+            if played is not None:
+                return Afterwards.ALREADY
+            routine = await self._create(s, user, chat_id, today, now)
+            await s.execute(
+                update(ExerciseRecord)
+                .where(ExerciseRecord.routine_id == routine.id)
+                .values(outcome=pl.Outcome.DONE.value, at=now)
+            )
+            await self._close(s, routine, pl.End.DONE, now)
+            return Afterwards.RECORDED
+
+    async def last_routine(self, user_id: int) -> LastRoutine | None:
+        """The newest routine with exercises on record, if any."""
+        async with self.sessions.begin() as s:
+            routine = await s.scalar(
+                select(PlayedRoutine)
+                .where(
+                    PlayedRoutine.user_id == user_id,
+                    PlayedRoutine.status.in_([pl.End.DONE.value, pl.End.STOPPED.value]),
+                )
+                .order_by(PlayedRoutine.id.desc())
+                .limit(1)
+            )
+            if routine is None:
+                return None
+            rows = await s.execute(
+                select(ExerciseRecord.idx, ExerciseRecord.exercise_id)
+                .where(ExerciseRecord.routine_id == routine.id, ExerciseRecord.outcome.is_not(None))
+                .order_by(ExerciseRecord.idx)
+            )
+            return LastRoutine(routine.id, routine.local_date, tuple((i, e) for i, e in rows))
+
+    async def hurt_later(
+        self, user_id: int, routine_id: int, idx: int, kind: PainKind, pain: int
+    ) -> Afterwards:
+        """An exercise of a finished routine hurt: recorded for the plan (once)."""
+        async with self.sessions.begin() as s:
+            record = await s.get(ExerciseRecord, (routine_id, idx), with_for_update=True)
+            if record is None or record.user_id != user_id or record.outcome is None:
+                return Afterwards.NOTHING
+            if record.outcome == pl.Outcome.HURT.value and record.pain_kind is not None:
+                return Afterwards.ALREADY
+            now = self.clock.now()
+            record.outcome, record.pain_kind, record.pain, record.pain_at = (
+                pl.Outcome.HURT.value, kind.value, pain, now,
+            )  # fmt: skip
+            if kind in pl.LEG_KINDS:
+                user = await s.get(User, user_id, with_for_update=True)
+                if user is not None:
+                    user.safety = "pending"
+            return Afterwards.RECORDED
+
     def _today(self, user: User, now: datetime) -> date:
         return now.astimezone(ZoneInfo(user.tz or self.default_tz)).date()
 
@@ -771,99 +859,3 @@ def _timer_info(timer: RoutineTimer) -> TimerInfo:
         run_ms=timer.run_ms,
         seconds=timer.seconds,
     )
-
-
-class Afterwards(StrEnum):
-    """How a "done" or "it hurt" given outside a routine went."""
-
-    RECORDED = "recorded"
-    ALREADY = "already"  # today's routine is on record already
-    NOTHING = "nothing"  # no routine to report about (or not set up / not clear)
-
-
-@dataclass(frozen=True)
-class LastRoutine:
-    """The user's newest finished routine, for "which exercise hurt?"."""
-
-    routine_id: int
-    local_date: date
-    exercises: tuple[tuple[int, str], ...]  # (index, exercise id)
-
-
-class AfterRoutine:
-    """Reports made outside a routine: "I did it on my own", "that one hurt later"."""
-
-    def __init__(self, player: PlayerService) -> None:
-        self.player = player
-
-    async def done_alone(self, user_id: int, chat_id: int) -> Afterwards:
-        """Record today's routine as done without the player (all its exercises done)."""
-        p = self.player
-        async with p.sessions.begin() as s:
-            user = await s.get(User, user_id, with_for_update=True)
-            if user is None or _blocked(user) is not None:
-                return Afterwards.NOTHING
-            now = p.clock.now()
-            today = p._today(user, now)
-            if await p._open_routine(s, user_id) is not None:
-                return Afterwards.NOTHING
-            played = await s.scalar(
-                select(PlayedRoutine.id).where(
-                    PlayedRoutine.user_id == user_id,
-                    PlayedRoutine.local_date == today,
-                    PlayedRoutine.status.in_([pl.End.DONE.value, pl.End.STOPPED.value]),
-                )
-            )
-            if played is not None:
-                return Afterwards.ALREADY
-            routine = await p._create(s, user, chat_id, today, now)
-            await s.execute(
-                update(ExerciseRecord)
-                .where(ExerciseRecord.routine_id == routine.id)
-                .values(outcome=pl.Outcome.DONE.value, at=now)
-            )
-            await p._close(s, routine, pl.End.DONE, now)
-            return Afterwards.RECORDED
-
-    async def last_routine(self, user_id: int) -> LastRoutine | None:
-        """The newest routine with exercises on record, if any."""
-        p = self.player
-        async with p.sessions.begin() as s:
-            routine = await s.scalar(
-                select(PlayedRoutine)
-                .where(
-                    PlayedRoutine.user_id == user_id,
-                    PlayedRoutine.status.in_([pl.End.DONE.value, pl.End.STOPPED.value]),
-                )
-                .order_by(PlayedRoutine.id.desc())
-                .limit(1)
-            )
-            if routine is None:
-                return None
-            rows = await s.execute(
-                select(ExerciseRecord.idx, ExerciseRecord.exercise_id)
-                .where(ExerciseRecord.routine_id == routine.id, ExerciseRecord.outcome.is_not(None))
-                .order_by(ExerciseRecord.idx)
-            )
-            return LastRoutine(routine.id, routine.local_date, tuple((i, e) for i, e in rows))
-
-    async def hurt_later(
-        self, user_id: int, routine_id: int, idx: int, kind: PainKind, pain: int
-    ) -> Afterwards:
-        """An exercise of a finished routine hurt: recorded for the plan (once)."""
-        p = self.player
-        async with p.sessions.begin() as s:
-            record = await s.get(ExerciseRecord, (routine_id, idx), with_for_update=True)
-            if record is None or record.user_id != user_id or record.outcome is None:
-                return Afterwards.NOTHING
-            if record.outcome == pl.Outcome.HURT.value and record.pain_kind is not None:
-                return Afterwards.ALREADY
-            now = p.clock.now()
-            record.outcome, record.pain_kind, record.pain, record.pain_at = (
-                pl.Outcome.HURT.value, kind.value, pain, now,
-            )  # fmt: skip
-            if kind in pl.LEG_KINDS:
-                user = await s.get(User, user_id, with_for_update=True)
-                if user is not None:
-                    user.safety = "pending"
-            return Afterwards.RECORDED

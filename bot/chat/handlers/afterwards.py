@@ -14,7 +14,7 @@ from bot.chat.context import Ctx
 from bot.chat.handlers import profile
 from bot.chat.keyboards import Button, chunked, keyboard
 from bot.domain.safety import PainKind
-from bot.services.player import AfterRoutine, Afterwards
+from bot.services.player import Afterwards
 from bot.texts import t
 from content.library import load_library
 
@@ -27,10 +27,6 @@ _KIND_LABELS = {
 }
 
 
-def _after(context: Ctx) -> AfterRoutine:
-    return AfterRoutine(context.services.player)
-
-
 async def ask_done(message: Message) -> None:
     """ "done" with no routine open: did they do it on their own?"""
     rows: list[list[Button]] = [
@@ -41,7 +37,7 @@ async def ask_done(message: Message) -> None:
 
 async def ask_which(message: Message, user_id: int, context: Ctx) -> None:
     """ "it hurt" with no routine open: which exercise of the last routine?"""
-    last = await _after(context).last_routine(user_id)
+    last = await context.services.player.last_routine(user_id)
     if last is None or not last.exercises:
         await message.reply_text(t("player.hurt_later_nothing"))
         return
@@ -65,7 +61,7 @@ async def on_button(update: Update, context: Ctx) -> None:
         await acknowledge(query, t("player.after_stale"))
         return
     parts = query.data.split(":")[1:]
-    after, user_id = _after(context), query.from_user.id
+    after, user_id = context.services.player, query.from_user.id
     if parts[:1] == ["d"]:
         await acknowledge(query)
         await message.edit_reply_markup(reply_markup=None)
