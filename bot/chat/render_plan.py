@@ -92,7 +92,7 @@ def _offer_text(offer: ad.Offer, library: Library, level: int) -> str:
     return t("plan.offer_level", level=offer.level or level + 1)
 
 
-def plan_text(view: PlanView, library: Library, today: date) -> str:
+def plan_text(view: PlanView, library: Library) -> str:
     """/plan: level, mode, the exercises met with their doses, and the last changes."""
     plan = view.plan
     lines = [t("plan.title", level=plan.level)]
@@ -106,7 +106,7 @@ def plan_text(view: PlanView, library: Library, today: date) -> str:
             exercise = library.get(exercise_id)
             lines.append(t("plan.line", name=exercise.name, dose=dose_text(exercise, entry.dose)))
         for exercise_id, until in plan.excluded.items():
-            if today < until:
+            if view.today < until:
                 lines.append(
                     t("plan.left_out", name=_name(library, exercise_id), until=_day(until))
                 )

@@ -46,6 +46,7 @@ class PlanView:
     plan: ad.Plan
     changes: list[ad.Change]
     gentle: bool
+    today: date
     offers: list[tuple[int, ad.Offer]] = field(default_factory=list)
     see_professional: bool = False
 
@@ -80,14 +81,14 @@ class PlanService:
         """The player's PlanSource: today's doses, exclusions and swaps from the fresh plan."""
         user = await s.get(User, user_id)
         assert user is not None
-        plan, changes = await self.refresh(s, user, today)
-        given = ad.routine_inputs(plan, self.library, today)
+        fresh = await self.refresh(s, user, today)
+        given = ad.routine_inputs(fresh.plan, self.library, today)
         return PlanInputs(
             doses=dict(given.doses),
             excluded=frozenset(given.excluded),
             swaps=dict(given.swaps),
             gentle_only=given.gentle_only,
-            changes=tuple(changes),
+            changes=fresh.changes,
         )
 
     async def view(self, user_id: int) -> PlanView | None:
@@ -97,7 +98,7 @@ class PlanService:
             if user is None or user.onboarded_at is None:
                 return None
             today = self._today(user)
-            plan, _ = await self.refresh(s, user, today)
+            fresh = await self.refresh(s, user, today)
             rows = await s.scalars(
                 select(PlanChange)
                 .where(PlanChange.user_id == user_id)
@@ -109,13 +110,13 @@ class PlanService:
                 (row.id, ad.Offer.model_validate(row.detail))
                 for row in await self._open(s, user_id)
             ]
-            flags = ad.settle_quiet(plan, self.library, user.baseline_pain or 0, today)
             return PlanView(
-                plan=plan,
+                plan=fresh.plan,
                 changes=changes,
-                gentle=plan.gentle,
+                gentle=fresh.plan.gentle,
                 offers=offers,
-                see_professional=flags.see_professional,
+                see_professional=fresh.see_professional,
+                today=today,
             )
 
     async def answer_offer(self, user_id: int, offer_id: int, choice: str) -> OfferAnswer:
@@ -129,7 +130,7 @@ class PlanService:
             offer.answered_at, offer.answer = now, choice
             if choice == "no":
                 return OfferAnswer(OfferReply.DECLINED)
-            plan, _ = await self.refresh(s, user, today)
+            plan = (await self.refresh(s, user, today)).plan
             detail = ad.Offer.model_validate(offer.detail)
             try:
                 if detail.kind is ad.OfferKind.LEVEL_UP and choice == "yes":
@@ -156,10 +157,11 @@ class PlanService:
         )
         return list(rows)
 
-    async def refresh(
-        self, s: AsyncSession, user: User, today: date
-    ) -> tuple[ad.Plan, list[ad.Change]]:
-        """Fold every new event into the user's plan; store it and its changes."""
+    async def refresh(self, s: AsyncSession, user: User, today: date) -> ad.Adaptation:
+        """Fold every new event into the user's plan; store it, its changes and offers.
+
+        The result carries every change of this refresh and today's flags.
+        """
         stored = await s.get(StoredPlan, user.id, with_for_update=True)
         plan = ad.Plan.model_validate(stored.data) if stored else ad.Plan.start(user.level or 1)
         if user.level and user.level != plan.level:
@@ -172,11 +174,11 @@ class PlanService:
         if steps[-1].plan.blocked_for_rescreen and user.safety == "clear":
             # The player sends the red-flag screen at once; a clear answer since lifts the block.
             steps.append(ad.clear_rescreen(steps[-1].plan, today))
-        plan = steps[-1].plan
         changes = [change for step in steps for change in step.changes]
-        await self._store(s, user, plan, changes, stored)
-        await self._offer(s, user.id, [offer for step in steps for offer in step.offers])
-        return plan, changes
+        offers = [offer for step in steps for offer in step.offers]
+        await self._store(s, user, steps[-1].plan, changes, stored)
+        await self._offer(s, user.id, offers)
+        return steps[-1].model_copy(update={"changes": tuple(changes), "offers": tuple(offers)})
 
     async def _store(
         self,

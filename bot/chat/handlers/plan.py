@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from telegram import Update
 
 from bot.chat import render_plan
@@ -22,12 +20,9 @@ async def on_plan(update: Update, context: Ctx) -> None:
     if view is None:
         await message.reply_text(t("plan.not_set_up"))
         return
-    stored = await services.users.get(user.id)
-    zone = ZoneInfo(stored.tz) if stored is not None and stored.tz else None
-    today = services.clock.now().astimezone(zone).date()
     library = services.plans.library
     await message.reply_text(
-        render_plan.plan_text(view, library, today),
+        render_plan.plan_text(view, library),
         reply_markup=render_plan.offers_keyboard(view, library),
     )
 
