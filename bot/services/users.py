@@ -1,11 +1,9 @@
-"""Use cases about who the user is: first contact, reachability."""
+"""Use cases about who the user is: reachability, and forgetting old deliveries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos import UserRepo, forget_deliveries_before
@@ -16,16 +14,8 @@ from bot.services.clock import Clock
 DELIVERY_MEMORY = timedelta(days=2)
 
 
-@dataclass(frozen=True)
-class Contact:
-    """The user as seen at the start of an update."""
-
-    user: User
-    is_new: bool
-
-
 class UserService:
-    """First contact and reachability of users."""
+    """Reachability of users and the records of handled updates."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessions = sessions
@@ -35,24 +25,6 @@ class UserService:
         """The stored user, if any."""
         async with self.sessions.begin() as s:
             return await UserRepo(s).get(user_id)
-
-    async def contact(self, user_id: int, chat_id: int, first_name: str) -> Contact:
-        """The user's row, created on first contact (two racing updates create it once)."""
-        try:
-            async with self.sessions.begin() as s:
-                repo = UserRepo(s)
-                user = await repo.get(user_id)
-                if user is not None:
-                    if user.chat_id != chat_id or not user.active:
-                        user.chat_id, user.active = chat_id, True
-                    return Contact(user, is_new=False)
-                return Contact(await repo.add(user_id, chat_id, first_name, self.clock.now()), True)
-        except IntegrityError:
-            # Another worker inserted the same user between our read and our insert.
-            async with self.sessions.begin() as s:
-                user = await UserRepo(s).get(user_id)
-                assert user is not None
-                return Contact(user, is_new=False)
 
     async def set_active(self, user_id: int, active: bool) -> bool:
         """Record that the user blocked (False) or unblocked (True) the bot."""

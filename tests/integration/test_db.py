@@ -34,15 +34,15 @@ async def test_sqlite_runs_in_wal_with_busy_timeout(services: Services) -> None:
 
 
 async def test_first_contact_creates_the_user_once(services: Services) -> None:
-    first = await services.users.contact(42, 42, "Ann")
-    again = await services.users.contact(42, 42, "Ann")
+    first = await services.onboarding.begin(42, 42, "Ann")
+    again = await services.onboarding.begin(42, 42, "Ann")
     assert first.is_new and not again.is_new
     stored = await services.users.get(42)
     assert stored is not None and stored.first_name == "Ann"
 
 
 async def test_racing_first_contacts_make_one_row(services: Services) -> None:
-    results = await asyncio.gather(*(services.users.contact(7, 7, "Bo") for _ in range(5)))
+    results = await asyncio.gather(*(services.onboarding.begin(7, 7, "Bo") for _ in range(5)))
     assert sum(r.is_new for r in results) == 1
     async with services.engine.connect() as conn:
         count = (await conn.execute(text("SELECT count(*) FROM users WHERE id = 7"))).scalar_one()
@@ -50,7 +50,7 @@ async def test_racing_first_contacts_make_one_row(services: Services) -> None:
 
 
 async def test_times_come_back_aware_and_in_utc(services: Services) -> None:
-    await services.users.contact(5, 5, "Cy")
+    await services.onboarding.begin(5, 5, "Cy")
     user = await services.users.get(5)
     assert user is not None
     assert user.created_at == services.clock.now()
@@ -60,11 +60,11 @@ async def test_times_come_back_aware_and_in_utc(services: Services) -> None:
 
 
 async def test_blocking_marks_the_user_inactive_and_contact_revives(services: Services) -> None:
-    await services.users.contact(9, 9, "Di")
+    await services.onboarding.begin(9, 9, "Di")
     assert await services.users.set_active(9, False)
     user = await services.users.get(9)
     assert user is not None and not user.active
-    await services.users.contact(9, 9, "Di")
+    await services.onboarding.begin(9, 9, "Di")
     user = await services.users.get(9)
     assert user is not None and user.active
     assert not await services.users.set_active(12345, False)
@@ -73,7 +73,7 @@ async def test_blocking_marks_the_user_inactive_and_contact_revives(services: Se
 async def test_delivery_records_are_kept_two_days_then_forgotten(
     services: Services, clock: FrozenClock
 ) -> None:
-    await services.users.contact(3, 3, "Ed")
+    await services.onboarding.begin(3, 3, "Ed")
     async with services.sessions.begin() as s:
         assert await first_delivery(s, 100, 3, services.clock.now())
         assert not await first_delivery(s, 100, 3, services.clock.now())

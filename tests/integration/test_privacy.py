@@ -181,8 +181,8 @@ async def test_delete_of_an_unknown_user_removes_nothing(services: Services) -> 
 async def test_a_deleted_user_comes_back_as_new(services: Services) -> None:
     await seed(services, ANN)
     await services.privacy.delete(ANN)
-    contact = await services.users.contact(ANN, ANN, "Ann")
-    assert contact.is_new
+    contact = await services.onboarding.begin(ANN, ANN, "Ann")
+    assert contact.is_new and contact.user is not None
     assert contact.user.consent_at is None and contact.user.onboarded_at is None
 
 
