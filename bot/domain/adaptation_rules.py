@@ -484,6 +484,10 @@ class Fold:
         pin = self.pins[root]
         self._update(root, easy_streak=0)
         exercise = self.library.get(pin.exercise_id)
+        if exercise.fills_time:
+            # The builder sets this one's length to fit the time budget: a dose step would be
+            # announced to the user and then never played.
+            return
         dose = heavier(exercise, pin.dose)
         if dose is not None:
             self.pins[root] = pin.model_copy(update={"dose": dose, "easy_streak": 0})

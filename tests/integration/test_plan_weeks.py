@@ -6,7 +6,7 @@ then its records are written as a player would leave them, and the plan is read 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -85,23 +85,22 @@ async def test_three_calm_weeks_earn_progress_step_by_step(
 ) -> None:
     await onboarded(services)
     clock.set(MONDAY)
-    doses: list[dict[str, dict[str, object]]] = []
+    played: list[tuple[date, dict[str, dict[str, object]]]] = []
     for week in range(3):
         for day in (0, 2, 4):
             clock.set(MONDAY + timedelta(weeks=week, days=day))
-            doses.append(await play(services, clock))
+            played.append((clock.now().date(), await play(services, clock)))
     history = await changes(services)
     ups = [c for c in history if c.kind in {ChangeKind.DOSE_UP, ChangeKind.LADDER_UP}]
     assert ups, "nine calm routines earned nothing"
     assert all(c.reason == Reason.EARNED for c in ups)
     # Nothing moves before two easy routines in a row have been judged.
     assert min(c.local_date for c in ups) > (MONDAY + timedelta(days=2)).date()
-    # The routine after a step up carries the new dose.
-    stepped = ups[0]
-    later = [d for d in doses if stepped.exercise_id in d]
-    assert (later and later[-1][stepped.exercise_id] != later[0][stepped.exercise_id]) or (
-        stepped.kind == ChangeKind.LADDER_UP
-    )
+    # The routine after a dose step carries exactly the new dose.
+    step = next(c for c in ups if c.kind == ChangeKind.DOSE_UP)
+    after = [d for day, d in played if day >= step.local_date and step.exercise_id in d]
+    assert after, f"{step.exercise_id} never came back after its step up"
+    assert after[0][step.exercise_id] == step.detail["after"]
     plan = await services.plans.view(USER)
     assert plan is not None and plan.changes
 

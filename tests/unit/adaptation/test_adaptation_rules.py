@@ -677,3 +677,11 @@ def test_a_routine_that_ended_sore_is_not_settled_by_silence() -> None:
     assert plan.pending is not None and not plan.pending.quiet
     settled = settle_quiet(plan, library, baseline=3, today=on + timedelta(days=1))
     assert settled.plan.pending == plan.pending and not settled.changes
+
+
+def test_an_exercise_the_builder_fits_to_the_budget_never_gets_a_dose_step() -> None:
+    # The warm-up walk's length is set by the routine builder; a "step up" would be announced
+    # and never played.
+    filler = next(e.id for e in LIB.all() if e.fills_time)
+    result = run(plan_with((filler, 0)), Story().easy_run(0, filler))
+    assert not [c for c in result.changes if c.exercise_id == filler]
