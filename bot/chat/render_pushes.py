@@ -7,7 +7,17 @@ from telegram import InlineKeyboardMarkup
 from bot.chat.dates import when_text
 from bot.chat.keyboards import Button, keyboard
 from bot.domain.schedule import PauseChoice
-from bot.services.pushes import Action, Answer, Card, PauseState, Preview, PushJob, Reply
+from bot.services.morning_check import CHECK
+from bot.services.pushes import (
+    Action,
+    Answer,
+    Card,
+    PauseState,
+    Preview,
+    PushJob,
+    Reply,
+    Rested,
+)
 from bot.texts import t
 
 PUSH_PREFIX = "push"
@@ -84,6 +94,10 @@ def push(job: PushJob) -> Rendered:
     if job.kind == "reminder":
         text = t("pushes.reminder", name=job.first_name, routine=_routine(job.preview))
         return text, _actions(job.morning_id, snooze=False)
+    if job.kind == CHECK:
+        return f"{greeting}\n{t('pushes.rest_day')}\n{t('pushes.ask_pain')}", _pain_scale(
+            job.morning_id
+        )
     if job.ask_pain:
         return f"{greeting}\n{t('pushes.ask_pain')}", _pain_scale(job.morning_id)
     return f"{greeting}\n{_routine(job.preview)}", _actions(job.morning_id, snooze=True)
@@ -100,6 +114,20 @@ def card(card: Card) -> Rendered:
     greeting = t("pushes.greeting", name=card.first_name)
     text = f"{greeting}\n{note}\n\n{_routine(card.preview)}"
     return text, _actions(card.push_id, snooze=True)
+
+
+def rested(answer: Rested) -> str:
+    """What the rest-day question says once answered (it replaces the question)."""
+    if answer.pain >= HIGH_PAIN:
+        note = t("pushes.rested_high")
+    elif answer.pain >= SOME_PAIN:
+        note = t("pushes.rested_some")
+    else:
+        note = t("pushes.rested_low")
+    text = f"{t('pushes.rested', pain=answer.pain)} {note}"
+    if answer.next_push is not None:
+        text += "\n\n" + t("pushes.rested_next", next=when_text(answer.next_push))
+    return text
 
 
 def answer(answer: Answer) -> str:

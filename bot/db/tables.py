@@ -158,7 +158,8 @@ class Push(Base):
     # No index of its own: the unique key below starts with it.
     user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     local_date: Mapped[date] = mapped_column(Date)
-    # morning | reminder (a snooze sends the reminder once, at its own due time)
+    # morning | reminder (a snooze sends the reminder once, at its own due time) | check (the
+    # pain question alone on a rest day after a sore routine; see bot/services/morning_check)
     kind: Mapped[str] = mapped_column(String(8))
     # The reminder's morning push, whose buttons and answers it shares.
     parent_id: Mapped[int | None] = mapped_column(
@@ -174,7 +175,7 @@ class Push(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(64))
     asked_pain: Mapped[bool] = mapped_column(Boolean, default=False)
-    # started | snoozed | skipped — the user's answer to the morning buttons.
+    # started | snoozed | skipped — the user's answer to the morning buttons; answered — a check's.
     response: Mapped[str | None] = mapped_column(String(12))
     responded_at: Mapped[datetime | None]
 

@@ -19,6 +19,7 @@ __all__ = [
     "local_fire_time",
     "next_due",
     "pause_until",
+    "rest_day_check",
     "snooze",
     "within_window",
 ]
@@ -141,6 +142,28 @@ def next_due(
         if fire > now_utc and (paused_until is None or fire >= paused_until):
             return Due(local_date=local_date, due_utc=fire)
     raise AssertionError("a chosen weekday always falls within the search window")
+
+
+def rest_day_check(
+    now_utc: datetime, *, tz: str, days: frozenset[int], at: time, after: date
+) -> Due | None:
+    """When to ask "How is your back this morning?" after a sore routine on local date `after`.
+
+    At the usual time on the first local date after `after` whose time is still ahead of
+    `now_utc` (a hurt reported days later is asked about the next morning). None when that
+    date is a chosen weekday: its morning push asks the question itself.
+    """
+    _require_aware("now_utc", now_utc)
+    zone = ZoneInfo(tz)
+    local_date = max(after + timedelta(days=1), now_utc.astimezone(zone).date())
+    fire = local_fire_time(local_date, at, zone)
+    if fire <= now_utc:
+        # Today's time has gone; tomorrow's is always ahead.
+        local_date += timedelta(days=1)
+        fire = local_fire_time(local_date, at, zone)
+    if local_date.weekday() in days:
+        return None
+    return Due(local_date=local_date, due_utc=fire)
 
 
 def snooze(now_utc: datetime, minutes: int) -> datetime:

@@ -26,6 +26,7 @@ from bot.domain.adaptation import Change
 from bot.domain.player_text import read
 from bot.domain.safety import PainKind
 from bot.services.clock import Clock
+from bot.services.morning_check import plan_check, routine_hurt, wants_check
 from bot.services.player_inputs import PlanSource, starting_doses
 from content.library import Library, load_library
 from content.model import Done, Dose, Exercise, Routine, Segment
@@ -502,6 +503,8 @@ class PlayerService:
             if action is pl.Action.PAIN and isinstance(value, int):
                 routine.end_pain = value
             await self._close(s, routine, step.end, now)
+            if wants_check(routine.end_pain, await routine_hurt(s, routine.id)):
+                await plan_check(s, user, after=routine.local_date, now=now)
         if step.rescreen:
             # Nothing may start until the red-flag questions are answered again; the
             # onboarding service opens them right after this transaction.
@@ -813,10 +816,12 @@ class PlayerService:
             record.outcome, record.pain_kind, record.pain, record.pain_at = (
                 pl.Outcome.HURT.value, kind.value, pain, now,
             )  # fmt: skip
-            if kind in pl.LEG_KINDS:
-                user = await s.get(User, user_id, with_for_update=True)
-                if user is not None:
+            user = await s.get(User, user_id, with_for_update=True)
+            if user is not None:
+                if kind in pl.LEG_KINDS:
                     user.safety = "pending"
+                # The next morning is asked about, rest day or not.
+                await plan_check(s, user, after=record.local_date, now=now)
             return Afterwards.RECORDED
 
     def _today(self, user: User, now: datetime) -> date:

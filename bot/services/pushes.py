@@ -27,10 +27,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.repos import dialect_insert
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, User
+from bot.domain.adaptation_rules import MORNING_CHECK_PAIN
 from bot.domain.onboarding import days_from_mask
 from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
+from bot.services.morning_check import CHECK, retime_checks
 from bot.services.player import MINUTES as ROUTINE_MINUTES
 from bot.services.scheduler import Pacer, fan_out
 from content.library import load_library
@@ -40,8 +42,6 @@ log = logging.getLogger(__name__)
 
 # A claimed push still "sending" after this long belonged to a process that died.
 STALE_AFTER = timedelta(minutes=15)
-# From this pain on, the next morning starts with "How is your back this morning?".
-MORNING_CHECK_PAIN = 4
 PREVIEW_EXERCISES = 3
 MAX_CLAIM = 500
 
@@ -76,6 +76,9 @@ class Reply(StrEnum):
 
 
 _SNOOZE_MINUTES = {Action.SNOOZE_30: 30, Action.SNOOZE_60: 60}
+# Start, snooze and skip belong to the morning push; the pain scale also to a rest-day check.
+_MORNING = frozenset({"morning"})
+_ASKING = frozenset({"morning", CHECK})
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,7 @@ class PushJob:
     chat_id: int
     first_name: str
     local_date: date
-    kind: str  # morning | reminder
+    kind: str  # morning | reminder | check (the pain question alone, on a rest day)
     ask_pain: bool
     preview: Preview | None
 
@@ -145,6 +148,16 @@ class Card:
     first_name: str
     pain: int
     preview: Preview | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rested:
+    """A rest day's pain answer is in: what to say back, and when the next routine comes."""
+
+    push_id: int
+    first_name: str
+    pain: int
+    next_push: datetime | None  # in the user's zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +243,7 @@ async def refresh_next_due(session: AsyncSession, user: User, now: datetime) -> 
         select(func.max(Push.local_date)).where(Push.user_id == user.id, Push.kind == "morning")
     )
     user.next_due_at, user.next_due_date = _following(user, now, last)
+    await retime_checks(session, user)
 
 
 @lru_cache(maxsize=4096)
@@ -320,7 +334,7 @@ class PushService:
         report = report if report is not None else Report()
         now = self.clock.now()
         async with self._writer, self.sessions.begin() as s:
-            jobs = await self._claim_reminders(s, now, min(limit, MAX_CLAIM), report)
+            jobs = await self._claim_pending(s, now, min(limit, MAX_CLAIM), report)
             while len(jobs) < limit:
                 wanted = min(MAX_CLAIM, limit - len(jobs))
                 stmt = (
@@ -412,9 +426,10 @@ class PushService:
             )
         return jobs
 
-    async def _claim_reminders(
+    async def _claim_pending(
         self, s: AsyncSession, now: datetime, limit: int, report: Report
     ) -> list[PushJob]:
+        """Snooze reminders and rest-day checks whose time has come."""
         stmt = (
             select(Push, User)
             .join(User, User.id == Push.user_id)
@@ -425,15 +440,20 @@ class PushService:
         )
         jobs = []
         for push, user in (await s.execute(stmt)).all():
-            assert push.parent_id is not None
-            if not pushable(user, now):
+            if not pushable(user, now) or (
+                push.kind == CHECK and not await self._check_needed(s, user, push)
+            ):
                 push.status = "cancelled"
                 continue
             if not within_window(push.due_at, now, self.window):
-                log.warning("reminder to user %s for %s dropped", user.id, push.local_date)
+                log.warning("%s to user %s for %s dropped", push.kind, user.id, push.local_date)
                 push.status, report.dropped = "dropped", report.dropped + 1
                 continue
             push.status, push.claimed_at, push.attempts = "sending", now, 0
+            if push.kind == CHECK:
+                jobs.append(self._check_job(push, user))
+                continue
+            assert push.parent_id is not None
             answer = await self._answer_of(s, user.id, push.local_date)
             pain = answer.pain if answer is not None else user.baseline_pain or 0
             jobs.append(
@@ -450,6 +470,26 @@ class PushService:
                 )
             )
         return jobs
+
+    async def _check_needed(self, s: AsyncSession, user: User, push: Push) -> bool:
+        """A rest-day check goes out unless that morning is answered or now has its own push."""
+        if user.days_mask and push.local_date.weekday() in days_from_mask(user.days_mask):
+            return False  # the weekdays changed: that morning's push asks instead
+        return await self._answer_of(s, user.id, push.local_date) is None
+
+    @staticmethod
+    def _check_job(push: Push, user: User) -> PushJob:
+        return PushJob(
+            push_id=push.id,
+            morning_id=push.id,
+            user_id=user.id,
+            chat_id=user.chat_id,
+            first_name=user.first_name,
+            local_date=push.local_date,
+            kind=CHECK,
+            ask_pain=True,
+            preview=None,
+        )
 
     async def _insert_ignoring_duplicates(
         self, s: AsyncSession, rows: list[dict[str, Any]]
@@ -614,13 +654,17 @@ class PushService:
             push.response, push.responded_at = reply.value, now
             return Answer(reply)
 
-    async def morning_pain(self, user_id: int, push_id: int, pain: int) -> Card | Answer:
-        """Record the 0–10 morning answer (the first one of the day counts)."""
+    async def morning_pain(self, user_id: int, push_id: int, pain: int) -> Card | Rested | Answer:
+        """Record the 0–10 morning answer (the first one of the day counts).
+
+        Under a morning push the answer opens the routine card; under a rest-day check it is
+        only recorded, for the plan's next-morning rule.
+        """
         if not 0 <= pain <= 10:
             raise ValueError(f"pain must be 0..10, got {pain}")
         now = self.clock.now()
         async with self.sessions.begin() as s:
-            push = await self._own_morning(s, user_id, push_id)
+            push = await self._own_morning(s, user_id, push_id, kinds=_ASKING)
             if push is None:
                 return Answer(Reply.NOT_FOUND)
             user = await s.get(User, user_id)
@@ -631,12 +675,18 @@ class PushService:
             if stored is None:
                 stored = MorningPain(user_id=user_id, local_date=push.local_date, pain=pain, at=now)
                 s.add(stored)
+            if push.kind == CHECK:
+                push.response, push.responded_at = push.response or "answered", now
+                nxt = self._local(user, user.next_due_at) if user.next_due_at else None
+                return Rested(push.id, user.first_name, stored.pain, nxt)
             preview = self.preview(user, stored.pain, push.local_date)
             return Card(push.id, user.first_name, stored.pain, preview)
 
-    async def _own_morning(self, s: AsyncSession, user_id: int, push_id: int) -> Push | None:
+    async def _own_morning(
+        self, s: AsyncSession, user_id: int, push_id: int, *, kinds: frozenset[str] = _MORNING
+    ) -> Push | None:
         push = await s.get(Push, push_id, with_for_update=True)
-        if push is None or push.user_id != user_id or push.kind != "morning":
+        if push is None or push.user_id != user_id or push.kind not in kinds:
             return None
         return push
 

@@ -1,4 +1,4 @@
-"""Push buttons (start, snooze, skip, morning pain), /pause and /resume: parse, call, render."""
+"""Push buttons (start, snooze, skip, the morning pain scale), /pause and /resume."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.chat import render_pushes as render
 from bot.chat.callbacks import acknowledge
 from bot.chat.context import Ctx
-from bot.services.pushes import Card, Reply
+from bot.services.pushes import Card, Reply, Rested
 from bot.texts import t
 
 
@@ -34,6 +34,10 @@ async def on_push_button(update: Update, context: Ctx) -> None:
         await acknowledge(query)
         text, markup = render.card(result)
         await _quietly(query.edit_message_text(text, reply_markup=markup))
+        return
+    if isinstance(result, Rested):
+        await acknowledge(query)
+        await _quietly(query.edit_message_text(render.rested(result)))
         return
     if result.reply in _NOTICES:
         await acknowledge(query, render.answer(result), alert=True)

@@ -16,6 +16,7 @@ from bot.domain.schedule import (
     local_fire_time,
     next_due,
     pause_until,
+    rest_day_check,
     snooze,
     within_window,
 )
@@ -416,3 +417,119 @@ def test_pause_of_n_days_skips_exactly_n_daily_morning_pushes(
         cursor = step.due_utc
     paused = next_due(now, tz=zone_name, days=EVERY_DAY, at=at, paused_until=pause.until)
     assert paused == unpaused[n]
+
+
+# --------------------------------------------------------------------------- rest_day_check
+# 2026-11-16 is a Monday; the user's mornings are Mon, Wed, Fri at 07:30 unless said.
+
+
+@pytest.mark.parametrize(
+    ("now", "after", "days", "expected"),
+    [
+        # A sore Monday evening: Tuesday is a rest day, asked at the usual time.
+        (
+            local("Europe/London", 2026, 11, 16, 19, 0),
+            date(2026, 11, 16),
+            frozenset({MON, WED, FRI}),
+            due("Europe/London", 2026, 11, 17, 7, 30),
+        ),
+        # A routine played on the rest day itself: Wednesday's push asks, nothing extra.
+        (
+            local("Europe/London", 2026, 11, 17, 19, 0),
+            date(2026, 11, 17),
+            frozenset({MON, WED, FRI}),
+            None,
+        ),
+        # Played late Sunday, ended after midnight: still that Monday morning.
+        (
+            local("Europe/London", 2026, 11, 16, 0, 30),
+            date(2026, 11, 15),
+            frozenset({WED}),
+            due("Europe/London", 2026, 11, 16, 7, 30),
+        ),
+        # A hurt reported before Tuesday's usual time about Monday's routine: Tuesday.
+        (
+            local("Europe/London", 2026, 11, 17, 5, 0),
+            date(2026, 11, 16),
+            frozenset({MON}),
+            due("Europe/London", 2026, 11, 17, 7, 30),
+        ),
+        # The same report after Tuesday's time: Wednesday, unless Wednesday has its push.
+        (
+            local("Europe/London", 2026, 11, 17, 20, 0),
+            date(2026, 11, 16),
+            frozenset({MON}),
+            due("Europe/London", 2026, 11, 18, 7, 30),
+        ),
+        (
+            local("Europe/London", 2026, 11, 17, 20, 0),
+            date(2026, 11, 16),
+            frozenset({MON, WED}),
+            None,
+        ),
+        # Exactly at Tuesday's time counts as gone (the tick may have passed it).
+        (
+            local("Europe/London", 2026, 11, 17, 7, 30),
+            date(2026, 11, 16),
+            frozenset({MON}),
+            due("Europe/London", 2026, 11, 18, 7, 30),
+        ),
+    ],
+)
+def test_rest_day_check(
+    now: datetime, after: date, days: frozenset[int], expected: Due | None
+) -> None:
+    at = time(7, 30)
+    assert (
+        rest_day_check(now.astimezone(UTC), tz="Europe/London", days=days, at=at, after=after)
+        == expected
+    )
+
+
+def test_rest_day_check_at_a_skipped_time_fires_when_the_clocks_jump() -> None:
+    # New York springs forward on Sunday 8 March 2026 at 02:00; 02:30 does not exist.
+    checked = rest_day_check(
+        utc(2026, 3, 7, 23),
+        tz="America/New_York",
+        days=frozenset({MON}),
+        at=time(2, 30),
+        after=date(2026, 3, 7),
+    )
+    assert checked == Due(local_date=date(2026, 3, 8), due_utc=utc(2026, 3, 8, 7))
+
+
+def test_rest_day_check_wants_an_aware_now() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        rest_day_check(
+            datetime(2026, 11, 16, 19),
+            tz="UTC",
+            days=EVERY_DAY,
+            at=time(7),
+            after=date(2026, 11, 16),
+        )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    now=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    back=st.integers(min_value=0, max_value=4),
+    zone=st.sampled_from(ZONES),
+    days=st.frozensets(st.integers(0, 6), max_size=6),
+    at=st.times(),
+)
+def test_rest_day_check_properties(
+    now: datetime, back: int, zone: str, days: frozenset[int], at: time
+) -> None:
+    now_utc = now.replace(tzinfo=UTC)
+    after = now_utc.astimezone(ZoneInfo(zone)).date() - timedelta(days=back)
+    checked = rest_day_check(now_utc, tz=zone, days=days, at=at, after=after)
+    # The first date after `after` whose usual time is still ahead decides.
+    day = after + timedelta(days=1)
+    while local_fire_time(day, at.replace(tzinfo=None), ZoneInfo(zone)) <= now_utc:
+        day += timedelta(days=1)
+    if day.weekday() in days:
+        assert checked is None
+    else:
+        assert checked is not None
+        assert checked.local_date == day
+        assert checked.due_utc > now_utc

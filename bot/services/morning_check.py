@@ -1,0 +1,104 @@
+"""The rest-day morning question: after a sore routine or a hurt, ask the next morning anyway.
+
+A chosen morning's push asks "How is your back this morning?" itself (`needs_morning_check`).
+When the morning after a routine that ended with pain 4 or more, or in which an exercise hurt,
+is a rest day, this module queues the question as a push of kind "check": a row in `pushes`,
+pending until the usual time, claimed by the push tick like a snooze reminder. The unique
+(user, local date, kind) key keeps it to one question per morning, whatever repeats.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.repos import insert_ignoring_conflicts
+from bot.db.tables import ExerciseRecord, Push, User
+from bot.domain.adaptation_rules import MORNING_CHECK_PAIN
+from bot.domain.onboarding import days_from_mask
+from bot.domain.player import Outcome
+from bot.domain.schedule import local_fire_time, rest_day_check
+
+CHECK = "check"
+
+
+def wants_check(end_pain: int | None, hurt: bool) -> bool:
+    """Whether a routine's end asks for the next morning's pain (pain 4+ or a hurt)."""
+    return hurt or (end_pain is not None and end_pain >= MORNING_CHECK_PAIN)
+
+
+async def routine_hurt(s: AsyncSession, routine_id: int) -> bool:
+    """Whether any exercise of this routine is on record as having hurt."""
+    stmt = select(
+        exists().where(
+            ExerciseRecord.routine_id == routine_id,
+            ExerciseRecord.outcome == Outcome.HURT.value,
+        )
+    )
+    return bool(await s.scalar(stmt))
+
+
+async def plan_check(s: AsyncSession, user: User, *, after: date, now: datetime) -> bool:
+    """Queue the question for the first morning after local date `after`, if it is a rest day.
+
+    Call inside the transaction that stores the sore end or the hurt. Returns whether a
+    check is now pending (a second call for the same morning finds the first one's row).
+    """
+    if user.tz is None or user.push_time is None or not user.days_mask:
+        return False
+    due = rest_day_check(
+        now, tz=user.tz, days=days_from_mask(user.days_mask), at=user.push_time, after=after
+    )
+    if due is None:
+        return False
+    row = {
+        "user_id": user.id,
+        "local_date": due.local_date,
+        "kind": CHECK,
+        "due_at": due.due_utc,
+        "status": "pending",
+        "attempts": 0,
+        "asked_pain": True,
+    }
+    await s.execute(insert_ignoring_conflicts(s, Push, [row], ["user_id", "local_date", "kind"]))
+    return True
+
+
+async def retime_checks(s: AsyncSession, user: User) -> None:
+    """Follow a changed time, zone or weekdays: pending checks move, or go if not needed.
+
+    A check whose morning became a chosen day is cancelled (that push asks instead).
+    """
+    checks = list(
+        await s.scalars(
+            select(Push).where(
+                Push.user_id == user.id, Push.kind == CHECK, Push.status == "pending"
+            )
+        )
+    )
+    if not checks:
+        return
+    if user.tz is None or user.push_time is None or not user.days_mask:
+        await _cancel(s, [c.id for c in checks])
+        return
+    days = days_from_mask(user.days_mask)
+    gone = []
+    for check in checks:
+        if check.local_date.weekday() in days:
+            gone.append(check.id)
+        else:
+            check.due_at = local_fire_time(check.local_date, user.push_time, ZoneInfo(user.tz))
+    await _cancel(s, gone)
+
+
+async def _cancel(s: AsyncSession, ids: list[int]) -> None:
+    if ids:
+        await s.execute(
+            update(Push)
+            .where(Push.id.in_(ids), Push.status == "pending")
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
