@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.engine import make_engine, make_sessions
+from bot.db.tables import User
 from bot.services.clock import Clock, SystemClock
 from bot.services.onboarding import OnboardingService
 from bot.services.plans import PlanService
@@ -17,7 +19,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.progress import ProgressService
 from bot.services.pushes import PushService, refresh_next_due
 from bot.services.users import UserService
-from bot.services.weekly import WeeklyService
+from bot.services.weekly import WeeklyService, enrol_user
 from content.library import load_library
 
 
@@ -52,6 +54,12 @@ class Services:
         await self.engine.dispose()
 
 
+async def profile_changed(s: AsyncSession, user: User, now: datetime) -> None:
+    """Onboarding or /settings changed the profile: the next push moves, summaries start."""
+    await refresh_next_due(s, user, now)
+    await enrol_user(s, user, now)
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Wire the services over one engine."""
     engine = make_engine(settings.database_url)
@@ -65,7 +73,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sessions=sessions,
         clock=clock,
         users=UserService(sessions, clock),
-        onboarding=OnboardingService(sessions, clock, reschedule=refresh_next_due),
+        onboarding=OnboardingService(sessions, clock, reschedule=profile_changed),
         pushes=PushService(sessions, clock, settings),
         privacy=PrivacyService(sessions, clock),
         progress=ProgressService(sessions, clock),

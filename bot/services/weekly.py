@@ -1,10 +1,12 @@
 """The weekly summary: each user's day (Sunday unless changed, or off), claimed exactly once.
 
-A periodic tick gives every onboarded user a `summary_settings` row with the UTC time of
-their next summary (18:00 local on their chosen weekday). Rows whose time has come are
-claimed in one transaction that also inserts the `weekly_summaries` row (unique per user and
-ISO week) and moves the time on a week; only then is the message sent. A restart, a retry or a
-second instance finds the row and sends nothing, as with the morning pushes.
+Finishing onboarding gives a user a `summary_settings` row with the UTC time of their next
+summary (18:00 local on their chosen weekday); the tick's first run after a start gives one to
+anyone onboarded before that existed (an anti-join over all users: too dear every minute).
+Rows whose time has come are claimed in one transaction that also inserts the
+`weekly_summaries` row (unique per user and ISO week) and moves the time on a week; only then
+is the message sent. A restart, a retry or a second instance finds the row and sends nothing,
+as with the morning pushes.
 """
 
 from __future__ import annotations
@@ -76,6 +78,19 @@ def _next_at(user: User, weekday: int, now: datetime, last: date | None = None) 
     return due.due_utc
 
 
+async def enrol_user(s: AsyncSession, user: User, now: datetime) -> None:
+    """The default summary (Sunday) for a user who just finished onboarding; a no-op after.
+
+    Call inside the transaction that changed the profile. An existing row, with the user's
+    own choice, is left as it is.
+    """
+    if user.onboarded_at is None or user.tz is None:
+        return
+    at = _next_at(user, SUNDAY, now)
+    row = {"user_id": user.id, "weekday": SUNDAY, "enabled": True, "next_at": at}
+    await s.execute(insert_ignoring_conflicts(s, SummarySettings, [row], ["user_id"]))
+
+
 class WeeklyService:
     """Summary settings, and the claim → send → record cycle of the weekly summary tick."""
 
@@ -115,7 +130,7 @@ class WeeklyService:
     # ----------------------------------------------------------------- the tick
 
     async def enrol(self, limit: int = MAX_CLAIM) -> int:
-        """Give onboarded users without summary settings the default (Sunday); count them."""
+        """Give up to `limit` onboarded users without summary settings the default; count them."""
         now = self.clock.now()
         async with self.sessions.begin() as s:
             stmt = (

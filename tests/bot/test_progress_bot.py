@@ -10,12 +10,13 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from test_onboarding import FULL, answer_all
 
 from bot.chat.context import App
-from bot.chat.handlers.progress import JOB_NAME, run_summaries
+from bot.chat.handlers.progress import JOB_NAME, SummaryTick, run_summaries
 from bot.chat.offline.botapi import MemoryBotApi
 from bot.chat.transports.shell import Conversation
 from bot.db.migrate import upgrade
@@ -188,6 +189,29 @@ async def test_the_summary_can_be_switched_off_and_on(
     await chat.press("Sunday")
     clock.set(datetime(2026, 11, 29, 18, tzinfo=UTC))
     assert await run_summaries(app) == 1
+
+
+async def test_onboarding_itself_enrols_so_later_ticks_need_no_scan(
+    app: App, chat: Conversation, services: Services, clock: FrozenClock
+) -> None:
+    scans = 0
+    enrol = services.weekly.enrol
+
+    async def counting_enrol(limit: int = 100) -> int:
+        nonlocal scans
+        scans += 1
+        return await enrol(limit)
+
+    services.weekly.enrol = counting_enrol  # type: ignore[method-assign]
+    tick = SummaryTick()
+    context = SimpleNamespace(application=app)
+    await tick(context)  # type: ignore[arg-type]
+    assert scans == 1  # the first run after a start catches up on older users
+    await answer_all(chat, [*FULL, "[Wait for the morning]"])
+    clock.set(datetime(2026, 11, 22, 18, tzinfo=UTC))  # Sunday 18:00 in London
+    await tick(context)  # type: ignore[arg-type]
+    assert scans == 1  # no scan over all users every minute
+    assert chat.last_text().startswith("📅 Your week,")
 
 
 async def test_the_summary_tick_is_scheduled(app: App) -> None:

@@ -123,11 +123,11 @@ async def send_summary(bot: Bot, job: SummaryJob) -> tuple[Outcome, int | None]:
     return Outcome.SENT, sent.message_id
 
 
-async def run_summaries(app: App) -> int:
-    """Enrol new users, then send every summary due now; the number sent."""
+async def run_summaries(app: App, *, enrol: bool = True) -> int:
+    """Enrol users onboarded without settings (if asked), then send what is due; count sent."""
     services: Services = app.bot_data[SERVICES_KEY]
     weekly = services.weekly
-    while await weekly.enrol():
+    while enrol and await weekly.enrol():
         pass
     sent = 0
     while jobs := await weekly.claim():
@@ -144,13 +144,16 @@ class SummaryTick:
 
     def __init__(self) -> None:
         self._running = asyncio.Lock()
+        # Onboarding enrols users itself; the first run after a start catches up on the rest.
+        self._enrolled = False
 
     async def __call__(self, context: Ctx) -> None:
         """Send what is due; a tick still busy makes the next one a no-op."""
         if self._running.locked():
             return
         async with self._running:
-            await run_summaries(cast(App, context.application))
+            await run_summaries(cast(App, context.application), enrol=not self._enrolled)
+            self._enrolled = True
 
 
 def schedule_summaries(app: App) -> Job[Ctx]:
