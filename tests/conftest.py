@@ -9,6 +9,7 @@ import sys
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -46,13 +47,8 @@ def _pg_reachable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def pg_migrated() -> Iterator[str]:
-    """A PostgreSQL database of this test run's own, at the newest migration.
-
-    Each run creates and drops its own database on the server, so two runs (a developer's and
-    CI's, or parallel helpers) never empty each other's tables.
-    """
+def _require_pg() -> None:
+    """Skip (or, in CI, fail) when the PostgreSQL server does not answer."""
     problem = _pg_reachable()
     if problem is not None:
         message = f"PostgreSQL at {PG_URL} is not reachable ({problem})"
@@ -62,6 +58,11 @@ def pg_migrated() -> Iterator[str]:
         print(f"\n!!! {message} — SKIPPING every PostgreSQL test !!!\n", file=sys.stderr)
         pytest.skip(message)
 
+
+@contextmanager
+def _own_pg_database() -> Iterator[str]:
+    """An empty PostgreSQL database of this test run's own, dropped afterwards."""
+    _require_pg()
     import asyncpg
 
     name = f"backcoach_t{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -75,12 +76,32 @@ def pg_migrated() -> Iterator[str]:
             await conn.close()
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = str(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
     try:
-        upgrade_sync(url)
-        yield url
+        yield str(make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, at the newest migration.
+
+    Each run creates and drops its own database on the server, so two runs (a developer's and
+    CI's, or parallel helpers) never empty each other's tables.
+    """
+    with _own_pg_database() as url:
+        upgrade_sync(url)
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it, not even the migrations table."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path}/fresh.db"
+        return
+    with _own_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
