@@ -128,6 +128,11 @@ class End(StrEnum):
     EXPIRED = "expired"
 
 
+# Routines whose exercise records say something about the back (played, at least in part,
+# or recorded as done without the player).
+RECORDED_ENDS = frozenset({End.DONE.value, End.STOPPED.value, End.SAFETY.value})
+
+
 class NoticeKind(StrEnum):
     """A short new message, so the phone notifies."""
 

@@ -17,7 +17,7 @@ from bot.services.plans import PlanService
 from bot.services.player import PlayerService
 from bot.services.privacy import PrivacyService
 from bot.services.progress import ProgressService
-from bot.services.pushes import PushService, refresh_next_due
+from bot.services.pushes import PushService, plan_previewer, refresh_next_due
 from bot.services.users import UserService
 from bot.services.weekly import WeeklyService, enrol_user
 from content.library import load_library
@@ -67,6 +67,14 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     clock = clock or SystemClock()
     library = load_library()
     plans = PlanService(sessions, clock, library)
+    player = PlayerService(
+        sessions,
+        clock,
+        default_timezone=settings.default_timezone,
+        library=library,
+        plan_inputs=plans.inputs,
+        plan_peek=plans.peek,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -74,16 +82,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         clock=clock,
         users=UserService(sessions, clock),
         onboarding=OnboardingService(sessions, clock, reschedule=profile_changed),
-        pushes=PushService(sessions, clock, settings),
+        pushes=PushService(sessions, clock, settings, preview=plan_previewer(player)),
         privacy=PrivacyService(sessions, clock),
         progress=ProgressService(sessions, clock),
         weekly=WeeklyService(sessions, clock),
         plans=plans,
-        player=PlayerService(
-            sessions,
-            clock,
-            default_timezone=settings.default_timezone,
-            library=library,
-            plan_inputs=plans.inputs,
-        ),
+        player=player,
     )

@@ -28,14 +28,12 @@ from bot.db.tables import (
 )
 from bot.domain import adaptation as ad
 from bot.domain.adaptation_model import EventKey
-from bot.domain.player import End
+from bot.domain.player import RECORDED_ENDS
 from bot.domain.safety import PainKind
 from bot.services.clock import Clock
 from bot.services.player_inputs import PlanInputs
 from content.library import Library
 
-# Routines whose exercise records say something about the back.
-_FOLDED = (End.DONE.value, End.STOPPED.value, End.SAFETY.value)
 HISTORY_SHOWN = 5
 
 
@@ -82,6 +80,20 @@ class PlanService:
         user = await s.get(User, user_id)
         assert user is not None
         fresh = await self.refresh(s, user, today)
+        return self._inputs(fresh, today)
+
+    async def peek(self, s: AsyncSession, user_id: int, today: date) -> PlanInputs:
+        """What `inputs` would give today, stored nowhere (for the morning message's preview).
+
+        Nothing is written, so the changes stay for the routine's own intro card to tell.
+        """
+        user = await s.get(User, user_id)
+        assert user is not None
+        stored = await s.get(StoredPlan, user.id)
+        fresh = await self._fold(s, user, today, stored)
+        return self._inputs(fresh.model_copy(update={"changes": ()}), today)
+
+    def _inputs(self, fresh: ad.Adaptation, today: date) -> PlanInputs:
         given = ad.routine_inputs(fresh.plan, self.library, today)
         return PlanInputs(
             doses=dict(given.doses),
@@ -163,6 +175,15 @@ class PlanService:
         The result carries every change of this refresh and today's flags.
         """
         stored = await s.get(StoredPlan, user.id, with_for_update=True)
+        fresh = await self._fold(s, user, today, stored)
+        await self._store(s, user, fresh.plan, list(fresh.changes), stored)
+        await self._offer(s, user.id, list(fresh.offers))
+        return fresh
+
+    async def _fold(
+        self, s: AsyncSession, user: User, today: date, stored: StoredPlan | None
+    ) -> ad.Adaptation:
+        """The stored plan with every new event applied, with all changes and offers."""
         plan = ad.Plan.model_validate(stored.data) if stored else ad.Plan.start(user.level or 1)
         if user.level and user.level != plan.level:
             # A level chosen in /settings wins over the plan's own.
@@ -174,11 +195,9 @@ class PlanService:
         if steps[-1].plan.blocked_for_rescreen and user.safety == "clear":
             # The player sends the red-flag screen at once; a clear answer since lifts the block.
             steps.append(ad.clear_rescreen(steps[-1].plan, today))
-        changes = [change for step in steps for change in step.changes]
-        offers = [offer for step in steps for offer in step.offers]
-        await self._store(s, user, steps[-1].plan, changes, stored)
-        await self._offer(s, user.id, offers)
-        return steps[-1].model_copy(update={"changes": tuple(changes), "offers": tuple(offers)})
+        changes = tuple(change for step in steps for change in step.changes)
+        offers = tuple(offer for step in steps for offer in step.offers)
+        return steps[-1].model_copy(update={"changes": changes, "offers": offers})
 
     async def _store(
         self,
@@ -237,7 +256,7 @@ class PlanService:
         since: datetime | None = after[0] if after is not None else None
         routines_q = select(PlayedRoutine).where(
             PlayedRoutine.user_id == user.id,
-            PlayedRoutine.status.in_(_FOLDED),
+            PlayedRoutine.status.in_(RECORDED_ENDS),
             PlayedRoutine.ended_at.is_not(None),
         )
         mornings_q = select(MorningPain).where(MorningPain.user_id == user.id)

@@ -184,6 +184,7 @@ class PlayerService:
         default_timezone: str = "UTC",
         library: Library | None = None,
         plan_inputs: PlanSource = starting_doses,
+        plan_peek: PlanSource = starting_doses,
         builder: Callable[[Library, RoutineRequest], Routine] = build_routine,
     ) -> None:
         self.sessions = sessions
@@ -191,6 +192,8 @@ class PlayerService:
         self.default_tz = default_timezone
         self.library = library or load_library()
         self.plan_inputs = plan_inputs
+        # The same inputs, read without being stored: for the morning message's preview.
+        self.plan_peek = plan_peek
         # content.routines.build_routine unless a benchmark needs a fixed routine.
         self.builder = builder
 
@@ -273,10 +276,22 @@ class PlayerService:
         await self._store_items(s, routine, built)
         return routine
 
+    async def sketch(self, s: AsyncSession, user: User, today: date, pain: int) -> Routine:
+        """The routine `open` would build today at this pain, with nothing stored."""
+        built, _ = await self._build(s, user, today, pain, MINUTES, source=self.plan_peek)
+        return built
+
     async def _build(
-        self, s: AsyncSession, user: User, today: date, pain: int, minutes: int
+        self,
+        s: AsyncSession,
+        user: User,
+        today: date,
+        pain: int,
+        minutes: int,
+        *,
+        source: PlanSource | None = None,
     ) -> tuple[Routine, tuple[Change, ...]]:
-        inputs = await self.plan_inputs(s, user.id, today)
+        inputs = await (source or self.plan_inputs)(s, user.id, today)
         if inputs.gentle_only:
             # The plan says gentle days (mornings at 7+): the builder's gentle routine.
             pain = max(pain, GENTLE_PAIN)

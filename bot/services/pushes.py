@@ -26,14 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.repos import dialect_insert
-from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, User
+from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, StoredPlan, User
 from bot.domain.adaptation_rules import MORNING_CHECK_PAIN
 from bot.domain.onboarding import days_from_mask
+from bot.domain.player import RECORDED_ENDS
 from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
 from bot.services.morning_check import CHECK, retime_checks
 from bot.services.player import MINUTES as ROUTINE_MINUTES
+from bot.services.player import PlayerService
 from bot.services.scheduler import Pacer, fan_out
 from content.library import load_library
 from content.routines import RoutineRequest, build_routine
@@ -180,7 +182,8 @@ class PainReport:
 
 
 Send = Callable[[PushJob], Awaitable[SendResult]]
-Previewer = Callable[[User, int, date], Preview | None]
+Previewer = Callable[[AsyncSession, User, int, date], Awaitable[Preview | None]]
+"""(session, user, today's pain, local date) → the preview; runs in the claim's transaction."""
 
 
 # --------------------------------------------------------------------------- rules over a row
@@ -262,8 +265,24 @@ def routine_preview(level: int, pain: int, today: date) -> Preview:
     return Preview(minutes=routine.minutes, first=names, gentle=routine.gentle)
 
 
-def _content_preview(user: User, pain: int, today: date) -> Preview | None:
+async def content_preview(_s: AsyncSession, user: User, pain: int, today: date) -> Preview | None:
+    """The library's routine for this level, pain and day (no plan, no history; cached)."""
     return routine_preview(user.level or 1, max(0, min(10, pain)), today)
+
+
+def plan_previewer(player: PlayerService) -> Previewer:
+    """Previews of the very routine the player will build: the user's plan and recent days."""
+
+    async def preview(s: AsyncSession, user: User, pain: int, today: date) -> Preview | None:
+        if await s.get(StoredPlan, user.id) is None:
+            # No plan yet means no routine opened yet: the cached content preview is exact.
+            return await content_preview(s, user, pain, today)
+        routine = await player.sketch(s, user, today, max(0, min(10, pain)))
+        items = routine.items[:PREVIEW_EXERCISES]
+        names = tuple(player.library.get(i.exercise_id).name for i in items)
+        return Preview(minutes=routine.minutes, first=names, gentle=routine.gentle)
+
+    return preview
 
 
 # --------------------------------------------------------------------------- the service
@@ -294,7 +313,7 @@ class PushService:
         *,
         workers: int | None = None,
         paced: bool = True,
-        preview: Previewer = _content_preview,
+        preview: Previewer = content_preview,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -421,7 +440,7 @@ class PushService:
                     local_date=row["local_date"],
                     kind="morning",
                     ask_pain=ask,
-                    preview=None if ask else self.preview(user, pain, row["local_date"]),
+                    preview=None if ask else await self.preview(s, user, pain, row["local_date"]),
                 )
             )
         return jobs
@@ -466,7 +485,7 @@ class PushService:
                     local_date=push.local_date,
                     kind="reminder",
                     ask_pain=False,
-                    preview=self.preview(user, pain, push.local_date),
+                    preview=await self.preview(s, user, pain, push.local_date),
                 )
             )
         return jobs
@@ -530,7 +549,8 @@ class PushService:
             select(PlayedRoutine.user_id, func.max(PlayedRoutine.ended_at).label("at"))
             .where(
                 PlayedRoutine.user_id.in_(users),
-                PlayedRoutine.started_at.is_not(None),
+                # Also a routine recorded as done without the player ("done" typed later).
+                PlayedRoutine.status.in_(RECORDED_ENDS),
                 PlayedRoutine.ended_at.is_not(None),
             )
             .group_by(PlayedRoutine.user_id)
@@ -679,7 +699,7 @@ class PushService:
                 push.response, push.responded_at = push.response or "answered", now
                 nxt = self._local(user, user.next_due_at) if user.next_due_at else None
                 return Rested(push.id, user.first_name, stored.pain, nxt)
-            preview = self.preview(user, stored.pain, push.local_date)
+            preview = await self.preview(s, user, stored.pain, push.local_date)
             return Card(push.id, user.first_name, stored.pain, preview)
 
     async def _own_morning(

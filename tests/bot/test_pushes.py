@@ -234,3 +234,33 @@ async def test_one_periodic_job_sends_due_pushes_on_its_own(
         finally:
             await app.stop()
     assert sorted(c.params["chat_id"] for c in api.calls("sendMessage")) == list(range(1, 11))
+
+
+async def test_the_morning_preview_is_the_routine_the_plan_makes(
+    app: App, clock: FrozenClock, ann: Conversation, services: Services
+) -> None:
+    # Saturday's routine, done alone; then hip circles (in Sunday's first three) hurt sharply.
+    clock.set(utc(2026, 11, 21, 9))
+    await ann.say("done")
+    await ann.press("Yes, I did it")
+    await ann.say("it hurt")
+    await ann.press("Hip circles")
+    await ann.press("Sharp")
+    await ann.press("6")
+    # Sunday: asked first (a hurt yesterday), then the card names today's routine.
+    await tick(app, clock, utc(2026, 11, 22, 7))
+    assert "How is your back this morning?" in ann.last_text()
+    await ann.press("2")
+    card = ann.last_text()
+    assert "First up:" in card
+    assert "Hip circles" not in card  # the plan rests it for a week
+    await ann.press("Start now")
+    await ann.say("/routine")
+    intro = ann.last_text()
+    opened = await services.player.current(USER)
+    assert opened is not None
+    first = [item.exercise.name for item in opened.items[:3]]
+    assert f"First up: {', '.join(first)}." in card
+    assert f"{opened.minutes}-minute" in card
+    # The preview read the plan without taking the change from the routine's own card.
+    assert "Hip circles" in intro and "sharp or shooting" in intro
