@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -182,8 +182,10 @@ class PainReport:
 
 
 Send = Callable[[PushJob], Awaitable[SendResult]]
-Previewer = Callable[[AsyncSession, User, int, date], Awaitable[Preview | None]]
-"""(session, user, today's pain, local date) → the preview; runs in the claim's transaction."""
+PreviewAsk = tuple[User, int, date]
+"""A user, the pain today's routine is built for, and the local date."""
+Previewer = Callable[[AsyncSession, Sequence[PreviewAsk]], Awaitable[list[Preview | None]]]
+"""Previews for a batch of pushes, in order; runs in the claim's transaction."""
 
 
 # --------------------------------------------------------------------------- rules over a row
@@ -265,24 +267,38 @@ def routine_preview(level: int, pain: int, today: date) -> Preview:
     return Preview(minutes=routine.minutes, first=names, gentle=routine.gentle)
 
 
-async def content_preview(_s: AsyncSession, user: User, pain: int, today: date) -> Preview | None:
-    """The library's routine for this level, pain and day (no plan, no history; cached)."""
+def _plain_preview(user: User, pain: int, today: date) -> Preview:
     return routine_preview(user.level or 1, max(0, min(10, pain)), today)
+
+
+async def content_previews(_s: AsyncSession, asks: Sequence[PreviewAsk]) -> list[Preview | None]:
+    """The library's routine for each level, pain and day (no plan, no history; cached)."""
+    return [_plain_preview(user, pain, today) for user, pain, today in asks]
 
 
 def plan_previewer(player: PlayerService) -> Previewer:
     """Previews of the very routine the player will build: the user's plan and recent days."""
 
-    async def preview(s: AsyncSession, user: User, pain: int, today: date) -> Preview | None:
-        if await s.get(StoredPlan, user.id) is None:
-            # No plan yet means no routine opened yet: the cached content preview is exact.
-            return await content_preview(s, user, pain, today)
-        routine = await player.sketch(s, user, today, max(0, min(10, pain)))
-        items = routine.items[:PREVIEW_EXERCISES]
-        names = tuple(player.library.get(i.exercise_id).name for i in items)
-        return Preview(minutes=routine.minutes, first=names, gentle=routine.gentle)
+    async def previews(s: AsyncSession, asks: Sequence[PreviewAsk]) -> list[Preview | None]:
+        ids = {user.id for user, _pain, _today in asks}
+        planned = (
+            set(await s.scalars(select(StoredPlan.user_id).where(StoredPlan.user_id.in_(ids))))
+            if ids
+            else set()
+        )
+        out: list[Preview | None] = []
+        for user, pain, today in asks:
+            if user.id not in planned:
+                # No plan yet means no routine opened yet: the cached content preview is exact.
+                out.append(_plain_preview(user, pain, today))
+                continue
+            routine = await player.sketch(s, user, today, max(0, min(10, pain)))
+            items = routine.items[:PREVIEW_EXERCISES]
+            names = tuple(player.library.get(i.exercise_id).name for i in items)
+            out.append(Preview(minutes=routine.minutes, first=names, gentle=routine.gentle))
+        return out
 
-    return preview
+    return previews
 
 
 # --------------------------------------------------------------------------- the service
@@ -313,7 +329,7 @@ class PushService:
         *,
         workers: int | None = None,
         paced: bool = True,
-        preview: Previewer = content_preview,
+        preview: Previewer = content_previews,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -415,6 +431,7 @@ class PushService:
             row["asked_pain"] = asks.get(row["user_id"], False)
         inserted = await self._insert_ignoring_duplicates(s, rows)
         jobs = []
+        wanted: list[PreviewAsk] = []
         for row in rows:
             push_id = inserted.get(row["user_id"])
             if push_id is None:
@@ -430,6 +447,8 @@ class PushService:
             # The pain the player builds today's routine for: last answer, else onboarding's.
             known = last_answers.get(user.id)
             pain = known.pain if known is not None else user.baseline_pain or 0
+            if not ask:
+                wanted.append((user, pain, row["local_date"]))
             jobs.append(
                 PushJob(
                     push_id=push_id,
@@ -440,10 +459,10 @@ class PushService:
                     local_date=row["local_date"],
                     kind="morning",
                     ask_pain=ask,
-                    preview=None if ask else await self.preview(s, user, pain, row["local_date"]),
+                    preview=None,  # filled in below, in one batch
                 )
             )
-        return jobs
+        return _with_previews(jobs, await self.preview(s, wanted))
 
     async def _claim_pending(
         self, s: AsyncSession, now: datetime, limit: int, report: Report
@@ -458,6 +477,7 @@ class PushService:
             .with_for_update(skip_locked=True, of=Push)
         )
         jobs = []
+        wanted: list[PreviewAsk] = []
         for push, user in (await s.execute(stmt)).all():
             if not pushable(user, now) or (
                 push.kind == CHECK and not await self._check_needed(s, user, push)
@@ -475,6 +495,7 @@ class PushService:
             assert push.parent_id is not None
             answer = await self._answer_of(s, user.id, push.local_date)
             pain = answer.pain if answer is not None else user.baseline_pain or 0
+            wanted.append((user, pain, push.local_date))
             jobs.append(
                 PushJob(
                     push_id=push.id,
@@ -485,10 +506,10 @@ class PushService:
                     local_date=push.local_date,
                     kind="reminder",
                     ask_pain=False,
-                    preview=await self.preview(s, user, pain, push.local_date),
+                    preview=None,  # filled in below, in one batch
                 )
             )
-        return jobs
+        return _with_previews(jobs, await self.preview(s, wanted))
 
     async def _check_needed(self, s: AsyncSession, user: User, push: Push) -> bool:
         """A rest-day check goes out unless that morning is answered or now has its own push."""
@@ -699,7 +720,7 @@ class PushService:
                 push.response, push.responded_at = push.response or "answered", now
                 nxt = self._local(user, user.next_due_at) if user.next_due_at else None
                 return Rested(push.id, user.first_name, stored.pain, nxt)
-            preview = await self.preview(s, user, stored.pain, push.local_date)
+            [preview] = await self.preview(s, [(user, stored.pain, push.local_date)])
             return Card(push.id, user.first_name, stored.pain, preview)
 
     async def _own_morning(
@@ -767,6 +788,20 @@ class PushService:
         until = self._local(user, user.paused_until) if paused and user.paused_until else None
         nxt = self._local(user, user.next_due_at) if user.next_due_at else None
         return PauseState(scheduled=True, paused=paused, until=until, next_push=nxt)
+
+
+_END = object()
+
+
+def _with_previews(jobs: list[PushJob], previews: list[Preview | None]) -> list[PushJob]:
+    """Give the jobs that show a routine (no pain question, no check) their previews, in order."""
+    found = iter(previews)
+    done = [
+        job if job.ask_pain else replace(job, preview=next(found))  # a check asks, too
+        for job in jobs
+    ]
+    assert next(found, _END) is _END, "one preview per job that shows the routine"
+    return done
 
 
 def _scheduled(user: User) -> bool:
