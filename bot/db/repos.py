@@ -6,12 +6,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
-from bot.db.tables import HandledUpdate, User
+from bot.db.tables import HandledUpdate, PlayedRoutine, User
+from bot.domain.player import RECORDED_ENDS, End
+
+
+def recorded_routine() -> ColumnElement[bool]:
+    """Routines whose exercise records say something about the back.
+
+    Finished, stopped or ended by the safety check, recorded with "done", or started and then
+    left until it expired: a sharp pain in a routine the user walked away from still counts.
+    """
+    return or_(
+        PlayedRoutine.status.in_(RECORDED_ENDS),
+        and_(PlayedRoutine.status == End.EXPIRED.value, PlayedRoutine.started_at.is_not(None)),
+    )
 
 
 def dialect_insert(session: AsyncSession) -> Any:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.repos import recorded_routine
 from bot.db.tables import (
     ExerciseRecord,
     MorningPain,
@@ -28,7 +29,6 @@ from bot.db.tables import (
 )
 from bot.domain import adaptation as ad
 from bot.domain.adaptation_model import EventKey
-from bot.domain.player import RECORDED_ENDS
 from bot.domain.safety import PainKind
 from bot.services.clock import Clock
 from bot.services.player_inputs import PlanInputs
@@ -256,7 +256,7 @@ class PlanService:
         since: datetime | None = after[0] if after is not None else None
         routines_q = select(PlayedRoutine).where(
             PlayedRoutine.user_id == user.id,
-            PlayedRoutine.status.in_(RECORDED_ENDS),
+            recorded_routine(),
             PlayedRoutine.ended_at.is_not(None),
         )
         mornings_q = select(MorningPain).where(MorningPain.user_id == user.id)

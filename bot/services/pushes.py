@@ -25,11 +25,10 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.db.repos import dialect_insert
+from bot.db.repos import dialect_insert, recorded_routine
 from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, StoredPlan, User
 from bot.domain.adaptation_rules import MORNING_CHECK_PAIN
 from bot.domain.onboarding import days_from_mask
-from bot.domain.player import RECORDED_ENDS
 from bot.domain.player import Outcome as ExerciseOutcome
 from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
 from bot.services.clock import Clock
@@ -570,8 +569,8 @@ class PushService:
             select(PlayedRoutine.user_id, func.max(PlayedRoutine.ended_at).label("at"))
             .where(
                 PlayedRoutine.user_id.in_(users),
-                # Also a routine recorded as done without the player ("done" typed later).
-                PlayedRoutine.status.in_(RECORDED_ENDS),
+                # Also one recorded with "done", or started and left to expire.
+                recorded_routine(),
                 PlayedRoutine.ended_at.is_not(None),
             )
             .group_by(PlayedRoutine.user_id)

@@ -445,3 +445,30 @@ async def test_a_redelivered_done_ticks_off_one_exercise(
         await chat.app.process_update(Update.de_json(update, chat.app.bot))
     assert [r.outcome for r in await records(services)] == ["done", None, None]
     assert any(m["text"].startswith("Exercise 2 of 3") for m in chat.messages())
+
+
+async def test_a_sharp_pain_in_a_routine_left_unfinished_still_changes_the_next_one(
+    chat: Conversation, services: Services, clock: FrozenClock
+) -> None:
+    await ready_user(services)
+    await chat.say("/routine")
+    await chat.press("▶️ Start")
+    while True:  # done, until an exercise with an easier version is on the card
+        snap = await services.player.current(USER)
+        assert snap is not None and snap.item is not None
+        if LIBRARY.get(snap.item.exercise.id).easier:
+            break
+        await chat.press("✅ Done")
+    target = snap.item.exercise
+    await chat.press("🤕 It hurt")
+    await chat.press("⚡ Sharp or shooting")
+    await chat.say("6")
+    # Ann puts the phone away; that routine is never ended. Two days later:
+    clock.advance(timedelta(days=2))
+    await chat.say("/routine")
+    intro = chat.last_text()
+    assert target.name in intro and "sharp or shooting" in intro
+    opened = await services.player.current(USER)
+    assert opened is not None
+    assert target.id not in [item.exercise.id for item in opened.items]
+    assert (await all_routines(services))[0].status == "expired"
