@@ -95,9 +95,8 @@ def push(job: PushJob) -> Rendered:
         text = t("pushes.reminder", name=job.first_name, routine=_routine(job.preview))
         return text, _actions(job.morning_id, snooze=False)
     if job.kind == CHECK:
-        return f"{greeting}\n{t('pushes.rest_day')}\n{t('pushes.ask_pain')}", _pain_scale(
-            job.morning_id
-        )
+        text = f"{greeting}\n{t('pushes.rest_day')}\n{t('pushes.ask_pain')}"
+        return text, _pain_scale(job.morning_id)
     if job.ask_pain:
         return f"{greeting}\n{t('pushes.ask_pain')}", _pain_scale(job.morning_id)
     return f"{greeting}\n{_routine(job.preview)}", _actions(job.morning_id, snooze=True)
