@@ -429,8 +429,8 @@ class PushService:
         for row in rows:
             row["asked_pain"] = asks.get(row["user_id"], False)
         inserted = await self._insert_ignoring_duplicates(s, rows)
-        jobs = []
-        wanted: list[PreviewAsk] = []
+        jobs: list[PushJob] = []
+        wanted: list[tuple[int, PreviewAsk]] = []  # (index in jobs, what to preview)
         for row in rows:
             push_id = inserted.get(row["user_id"])
             if push_id is None:
@@ -447,21 +447,9 @@ class PushService:
             known = last_answers.get(user.id)
             pain = known.pain if known is not None else user.baseline_pain or 0
             if not ask:
-                wanted.append((user, pain, row["local_date"]))
-            jobs.append(
-                PushJob(
-                    push_id=push_id,
-                    morning_id=push_id,
-                    user_id=user.id,
-                    chat_id=user.chat_id,
-                    first_name=user.first_name,
-                    local_date=row["local_date"],
-                    kind="morning",
-                    ask_pain=ask,
-                    preview=None,  # filled in below, in one batch
-                )
-            )
-        return _with_previews(jobs, await self.preview(s, wanted))
+                wanted.append((len(jobs), (user, pain, row["local_date"])))
+            jobs.append(_job(push_id, push_id, user, row["local_date"], "morning", ask_pain=ask))
+        return await self._previewed(s, jobs, wanted)
 
     async def _claim_pending(
         self, s: AsyncSession, now: datetime, limit: int, report: Report
@@ -475,8 +463,8 @@ class PushService:
             .limit(limit)
             .with_for_update(skip_locked=True, of=Push)
         )
-        jobs = []
-        wanted: list[PreviewAsk] = []
+        jobs: list[PushJob] = []
+        wanted: list[tuple[int, PreviewAsk]] = []
         for push, user in (await s.execute(stmt)).all():
             if not pushable(user, now) or (
                 push.kind == CHECK and not await self._check_needed(s, user, push)
@@ -489,46 +477,30 @@ class PushService:
                 continue
             push.status, push.claimed_at, push.attempts = "sending", now, 0
             if push.kind == CHECK:
-                jobs.append(self._check_job(push, user))
+                # The pain question alone; its buttons act on the check itself.
+                jobs.append(_job(push.id, push.id, user, push.local_date, CHECK, ask_pain=True))
                 continue
             assert push.parent_id is not None
             answer = await self._answer_of(s, user.id, push.local_date)
             pain = answer.pain if answer is not None else user.baseline_pain or 0
-            wanted.append((user, pain, push.local_date))
-            jobs.append(
-                PushJob(
-                    push_id=push.id,
-                    morning_id=push.parent_id,
-                    user_id=user.id,
-                    chat_id=user.chat_id,
-                    first_name=user.first_name,
-                    local_date=push.local_date,
-                    kind="reminder",
-                    ask_pain=False,
-                    preview=None,  # filled in below, in one batch
-                )
-            )
-        return _with_previews(jobs, await self.preview(s, wanted))
+            wanted.append((len(jobs), (user, pain, push.local_date)))
+            jobs.append(_job(push.id, push.parent_id, user, push.local_date, "reminder"))
+        return await self._previewed(s, jobs, wanted)
+
+    async def _previewed(
+        self, s: AsyncSession, jobs: list[PushJob], wanted: list[tuple[int, PreviewAsk]]
+    ) -> list[PushJob]:
+        """Give the jobs that show today's routine their previews, asked for in one batch."""
+        previews = await self.preview(s, [ask for _index, ask in wanted])
+        for (index, _ask), preview in zip(wanted, previews, strict=True):
+            jobs[index] = replace(jobs[index], preview=preview)
+        return jobs
 
     async def _check_needed(self, s: AsyncSession, user: User, push: Push) -> bool:
         """A rest-day check goes out unless that morning is answered or now has its own push."""
         if user.days_mask and push.local_date.weekday() in days_from_mask(user.days_mask):
             return False  # the weekdays changed: that morning's push asks instead
         return await self._answer_of(s, user.id, push.local_date) is None
-
-    @staticmethod
-    def _check_job(push: Push, user: User) -> PushJob:
-        return PushJob(
-            push_id=push.id,
-            morning_id=push.id,
-            user_id=user.id,
-            chat_id=user.chat_id,
-            first_name=user.first_name,
-            local_date=push.local_date,
-            kind=CHECK,
-            ask_pain=True,
-            preview=None,
-        )
 
     async def _insert_ignoring_duplicates(
         self, s: AsyncSession, rows: list[dict[str, Any]]
@@ -789,18 +761,21 @@ class PushService:
         return PauseState(scheduled=True, paused=paused, until=until, next_push=nxt)
 
 
-_END = object()
-
-
-def _with_previews(jobs: list[PushJob], previews: list[Preview | None]) -> list[PushJob]:
-    """Give the jobs that show a routine (no pain question, no check) their previews, in order."""
-    found = iter(previews)
-    done = [
-        job if job.ask_pain else replace(job, preview=next(found))  # a check asks, too
-        for job in jobs
-    ]
-    assert next(found, _END) is _END, "one preview per job that shows the routine"
-    return done
+def _job(
+    push_id: int, morning_id: int, user: User, day: date, kind: str, *, ask_pain: bool = False
+) -> PushJob:
+    """A push to send; a routine preview, if it shows one, is added afterwards in a batch."""
+    return PushJob(
+        push_id=push_id,
+        morning_id=morning_id,
+        user_id=user.id,
+        chat_id=user.chat_id,
+        first_name=user.first_name,
+        local_date=day,
+        kind=kind,
+        ask_pain=ask_pain,
+        preview=None,
+    )
 
 
 def _scheduled(user: User) -> bool:
