@@ -102,14 +102,15 @@ def push(job: PushJob) -> Rendered:
     return f"{greeting}\n{_routine(job.preview)}", _actions(job.morning_id, snooze=True)
 
 
+def _pain_note(prefix: str, pain: int) -> str:
+    """The `<prefix>_low`, `_some` or `_high` text for a morning pain answer."""
+    band = "high" if pain >= HIGH_PAIN else "some" if pain >= SOME_PAIN else "low"
+    return t(f"pushes.{prefix}_{band}")
+
+
 def card(card: Card) -> Rendered:
     """The routine card that replaces the pain question once it is answered."""
-    if card.pain >= HIGH_PAIN:
-        note = t("pushes.pain_high")
-    elif card.pain >= SOME_PAIN:
-        note = t("pushes.pain_some")
-    else:
-        note = t("pushes.pain_low")
+    note = _pain_note("pain", card.pain)
     greeting = t("pushes.greeting", name=card.first_name)
     text = f"{greeting}\n{note}\n\n{_routine(card.preview)}"
     return text, _actions(card.push_id, snooze=True)
@@ -117,13 +118,7 @@ def card(card: Card) -> Rendered:
 
 def rested(answer: Rested) -> str:
     """What the rest-day question says once answered (it replaces the question)."""
-    if answer.pain >= HIGH_PAIN:
-        note = t("pushes.rested_high")
-    elif answer.pain >= SOME_PAIN:
-        note = t("pushes.rested_some")
-    else:
-        note = t("pushes.rested_low")
-    text = f"{t('pushes.rested', pain=answer.pain)} {note}"
+    text = f"{t('pushes.rested', pain=answer.pain)} {_pain_note('rested', answer.pain)}"
     if answer.next_push is not None:
         text += "\n\n" + t("pushes.rested_next", next=when_text(answer.next_push))
     return text
