@@ -41,19 +41,19 @@ async def routine_hurt(s: AsyncSession, routine_id: int) -> bool:
     return bool(await s.scalar(stmt))
 
 
-async def plan_check(s: AsyncSession, user: User, *, after: date, now: datetime) -> bool:
+async def plan_check(s: AsyncSession, user: User, *, after: date, now: datetime) -> None:
     """Queue the question for the first morning after local date `after`, if it is a rest day.
 
-    Call inside the transaction that stores the sore end or the hurt. Returns whether a
-    check is now pending (a second call for the same morning finds the first one's row).
+    Call inside the transaction that stores the sore end or the hurt; a second call for the
+    same morning finds the first one's row and adds nothing.
     """
     if user.tz is None or user.push_time is None or not user.days_mask:
-        return False
+        return
     due = rest_day_check(
         now, tz=user.tz, days=days_from_mask(user.days_mask), at=user.push_time, after=after
     )
     if due is None:
-        return False
+        return
     row = {
         "user_id": user.id,
         "local_date": due.local_date,
@@ -64,7 +64,6 @@ async def plan_check(s: AsyncSession, user: User, *, after: date, now: datetime)
         "asked_pain": True,
     }
     await s.execute(insert_ignoring_conflicts(s, Push, [row], ["user_id", "local_date", "kind"]))
-    return True
 
 
 async def retime_checks(s: AsyncSession, user: User) -> None:
