@@ -84,11 +84,17 @@ async def enrol_user(s: AsyncSession, user: User, now: datetime) -> None:
     Call inside the transaction that changed the profile. An existing row, with the user's
     own choice, is left as it is.
     """
-    if user.onboarded_at is None or user.tz is None:
-        return
-    at = _next_at(user, SUNDAY, now)
-    row = {"user_id": user.id, "weekday": SUNDAY, "enabled": True, "next_at": at}
-    await s.execute(insert_ignoring_conflicts(s, SummarySettings, [row], ["user_id"]))
+    if user.onboarded_at is not None and user.tz is not None:
+        await _enrol(s, [user], now)
+
+
+async def _enrol(s: AsyncSession, users: list[User], now: datetime) -> None:
+    """Sunday summaries for these users; one who already has settings keeps them."""
+    rows = [
+        {"user_id": u.id, "weekday": SUNDAY, "enabled": True, "next_at": _next_at(u, SUNDAY, now)}
+        for u in users
+    ]
+    await s.execute(insert_ignoring_conflicts(s, SummarySettings, rows, ["user_id"]))
 
 
 class WeeklyService:
@@ -146,17 +152,8 @@ class WeeklyService:
             users = list((await s.scalars(stmt)).all())
             if not users:
                 return 0
-            rows = [
-                {
-                    "user_id": u.id,
-                    "weekday": SUNDAY,
-                    "enabled": True,
-                    "next_at": _next_at(u, SUNDAY, now),
-                }
-                for u in users
-            ]
             # A user choosing their day at this very moment keeps their choice.
-            await s.execute(insert_ignoring_conflicts(s, SummarySettings, rows, ["user_id"]))
+            await _enrol(s, users, now)
         return len(users)
 
     async def claim(self, limit: int = MAX_CLAIM) -> list[SummaryJob]:
