@@ -63,6 +63,22 @@ async def play(chat: Conversation, clock: FrozenClock, *, end_pain: int) -> None
     assert f"Your back now: {end_pain}/10" in chat.last_text()
 
 
+async def hurt_later(ann: Conversation, clock: FrozenClock, kind: str, pain: int) -> None:
+    """At 21:00 on Monday, Ann says the first exercise of her routine hurt."""
+    clock.set(utc(2026, 11, 23, 21))
+    await ann.say("it hurt")
+    await ann.press(labels(ann.messages()[-1])[0])
+    await ann.press(kind)
+    await ann.press(str(pain))
+
+
+async def change_ann(services: Services, **values: object) -> None:
+    """Change Ann's schedule as /settings would, and move her pushes with it."""
+    async with services.sessions.begin() as s:
+        await s.execute(update(User).where(User.id == USER).values(**values))
+    await services.pushes.refresh(USER)
+
+
 def labels(message: dict[str, Any]) -> list[str]:
     return [label for label, _ in MemoryBotApi.buttons(message)]
 
@@ -156,11 +172,7 @@ async def test_it_hurt_reported_later_brings_the_question_next_morning(
     app: App, clock: FrozenClock, ann: Conversation, services: Services
 ) -> None:
     await play(ann, clock, end_pain=1)
-    clock.set(utc(2026, 11, 23, 21))
-    await ann.say("it hurt")
-    await ann.press(labels(ann.messages()[-1])[0])
-    await ann.press("Muscles working")
-    await ann.press("4")
+    await hurt_later(ann, clock, "Muscles working", 4)
     assert await tick(app, clock, TUESDAY_0730) == 1
     assert "How is your back this morning?" in ann.last_text()
 
@@ -169,11 +181,7 @@ async def test_leg_symptoms_hold_the_question_until_the_safety_check_is_clear(
     app: App, clock: FrozenClock, ann: Conversation, services: Services
 ) -> None:
     await play(ann, clock, end_pain=1)
-    clock.set(utc(2026, 11, 23, 21))
-    await ann.say("it hurt")
-    await ann.press(labels(ann.messages()[-1])[0])
-    await ann.press("Into the leg")
-    await ann.press("5")
+    await hurt_later(ann, clock, "Into the leg", 5)
     seen = len(ann.messages())
     # The red-flag questions come first; unanswered, nothing else is sent.
     assert await tick(app, clock, TUESDAY_0730) == 0
@@ -186,9 +194,7 @@ async def test_a_new_usual_time_moves_the_question(
 ) -> None:
     await play(ann, clock, end_pain=5)
     # A later usual time moves the question with it.
-    async with services.sessions.begin() as s:
-        await s.execute(update(User).where(User.id == USER).values(push_time=time(9, 0)))
-    await services.pushes.refresh(USER)
+    await change_ann(services, push_time=time(9, 0))
     assert await tick(app, clock, TUESDAY_0730) == 0
     assert await tick(app, clock, utc(2026, 11, 24, 9)) == 1
     assert "How is your back this morning?" in ann.last_text()
@@ -210,9 +216,7 @@ async def test_a_rest_day_made_a_chosen_day_gets_one_message_that_asks(
     app: App, clock: FrozenClock, ann: Conversation, services: Services
 ) -> None:
     await play(ann, clock, end_pain=5)
-    async with services.sessions.begin() as s:
-        await s.execute(update(User).where(User.id == USER).values(days_mask=0b11111))
-    await services.pushes.refresh(USER)
+    await change_ann(services, days_mask=0b11111)
     seen = len(ann.messages())
     assert await tick(app, clock, TUESDAY_0730) == 1
     [push] = ann.messages()[seen:]
