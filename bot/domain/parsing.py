@@ -8,14 +8,18 @@ buttons), which is cheaper than acting on a guess.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterable
 from datetime import time
 from enum import StrEnum
+from pathlib import Path
 
 __all__ = [
     "Intent",
+    "fold",
     "is_morning",
+    "one_typo",
     "parse_days",
     "parse_intent",
     "parse_pain",
@@ -27,7 +31,7 @@ _VARIATION_SELECTOR = "\ufe0f"
 _KEYCAP_TEN = "\U0001f51f"  # 🔟 has no digit in it
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Case- and width-fold; keycap emoji become their digits; apostrophes disappear."""
     text = text.replace(_KEYCAP_TEN, " 10 ")
     text = text.replace(_VARIATION_SELECTOR, "").replace(_KEYCAP, "")
@@ -103,7 +107,7 @@ def parse_pain(text: str) -> int | None:
     decimals ("5.5"), negatives and anything outside 0–10 give None: the caller asks again
     rather than guess which number the user meant.
     """
-    folded = _fold(text).strip()
+    folded = fold(text).strip()
     if folded in {"no pain", "no pain at all", "none at all"}:
         return 0
     folded = re.sub(r"(?<=\d)[.,](?=\d)", " # ", folded)  # a decimal is never an answer
@@ -132,7 +136,7 @@ def parse_time(text: str) -> time | None:
     Also "noon", "midday" and "midnight". 12-hour forms need an hour of 1–12; anything
     that is not a real time ("25:00", "7:60", "13pm") gives None.
     """
-    folded = _fold(text).strip()
+    folded = fold(text).strip()
     folded = re.sub(r"\b([ap])\s*\.?\s*m\b\.?", r"\1m", folded)  # "a.m." / "p. m." → "am"
     folded = re.sub(r"^(at|around|about)\s+", "", folded)
     folded = re.sub(r"\s*o\s*clock$", "", folded).strip()
@@ -211,7 +215,7 @@ def parse_days(text: str) -> frozenset[int] | None:
     "except …" tail. Any word it does not know makes the whole answer None, so a
     misspelt day is asked again rather than silently dropped.
     """
-    folded = re.sub(r"[–—−]", "-", _fold(text))
+    folded = re.sub(r"[–—−]", "-", fold(text))
     for pattern, replacement in _DAY_PHRASES:
         folded = re.sub(pattern, replacement, folded)
     tokens = [t for t in _DAY_TOKEN.findall(folded) if t not in _DAY_FILLERS]
@@ -262,41 +266,18 @@ class Intent(StrEnum):
     YES = "yes"
     NO = "no"
     HELP = "help"
+    NOT_TODAY = "not_today"  # no routine today
+    LATER = "later"  # today, but not now
 
 
-_PHRASES: dict[Intent, tuple[str, ...]] = {
-    Intent.DONE: (
-        "done",
-        "did it",
-        "did",
-        "finished",
-        "finish",
-        "complete",
-        "completed",
-        "next",
-        "next one",
-    ),
-    Intent.SKIP: ("skip", "skipped", "skip this", "pass on this"),
-    Intent.HURT: (
-        "hurt",
-        "hurts",
-        "hurting",
-        "it hurt",
-        "pain",
-        "painful",
-        "ouch",
-        "ow",
-        "owch",
-        "too much",
-    ),
-    Intent.STOP: ("stop", "quit", "end", "cancel", "enough", "exit"),
-    Intent.START: ("start", "begin", "go", "lets go", "let us go", "ready"),
-    Intent.PAUSE: ("pause", "wait", "hold on", "break", "take a break"),
-    Intent.RESUME: ("resume", "continue", "unpause", "carry on", "go on", "keep going"),
-    Intent.YES: ("yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "alright"),
-    Intent.NO: ("no", "n", "nope", "nah", "no thanks", "not now", "not yet", "no way"),
-    Intent.HELP: ("help", "what now", "what do i do", "how", "huh"),
-}
+def _exact_phrases() -> dict[Intent, tuple[str, ...]]:
+    """Whole-reply phrases of each intent, from the one vocabulary file (lexicon.toml)."""
+    with (Path(__file__).with_name("lexicon.toml")).open("rb") as fh:
+        raw = tomllib.load(fh)["intents"]["exact"]
+    return {Intent(name): tuple(phrases) for name, phrases in raw.items()}
+
+
+_PHRASES = _exact_phrases()
 _EMOJI: dict[str, Intent] = {
     "✅": Intent.DONE,
     "✔": Intent.DONE,
@@ -443,7 +424,7 @@ def _key_neighbours() -> dict[str, frozenset[str]]:
 _NEIGHBOURS = _key_neighbours()
 
 
-def _one_typo(typed: str, word: str) -> bool:
+def one_typo(typed: str, word: str) -> bool:
     """True if `typed` is `word` with one slip: a letter missing, extra, swapped or next door."""
     if typed == word:
         return False
@@ -468,30 +449,38 @@ def _typo_intent(token: str) -> Intent | None:
     """The intent of a misspelt keyword (words of four letters or more, one slip, unambiguous)."""
     if len(token) < 4 or token in _NOT_TYPOS:
         return None
-    hits = {intent for word, intent in _KEYWORDS.items() if _one_typo(token, word)}
+    hits = {intent for word, intent in _KEYWORDS.items() if one_typo(token, word)}
     return hits.pop() if len(hits) == 1 else None
 
 
-def _segment(tokens: list[str]) -> list[Intent] | None:
-    """Split tokens into known phrases (fillers skipped); None if any word is not understood."""
+def _segment(tokens: list[str]) -> tuple[list[Intent], list[str]] | None:
+    """Split tokens into known phrases (fillers skipped); None if any word is not understood.
+
+    Also returns the words that stood alone (one-word phrases and fillers): a negation among
+    them ("not done") unsettles the reply, one inside a phrase ("not today") does not.
+    """
     intents: list[Intent] = []
+    alone: list[str] = []
     i = 0
     while i < len(tokens):
         for size in range(min(_MAX_PHRASE_WORDS, len(tokens) - i), 0, -1):
             intent = _PHRASE_INDEX.get(tuple(tokens[i : i + size]))
             if intent is not None:
                 intents.append(intent)
+                if size == 1:
+                    alone.append(tokens[i])
                 i += size
                 break
         else:
             token = tokens[i]
+            alone.append(token)
             if token not in _INTENT_FILLERS:
                 typo = _typo_intent(token)
                 if typo is None:
                     return None
                 intents.append(typo)
             i += 1
-    return intents
+    return intents, alone
 
 
 def _combine(intents: Iterable[Intent]) -> Intent | None:
@@ -513,17 +502,18 @@ def parse_intent(text: str) -> Intent | None:
     names "it hurt" alongside something else ("stop, it hurts"), HURT wins. A reply with
     no words falls back to its emoji (✅ done, 👍 yes, 🤕 hurt ...).
     """
-    folded = _fold(text)
+    folded = fold(text)
     folded = re.sub(r"([^\W\d_])\1{2,}", r"\1", folded)  # "nooo", "ouchhh", "stoppp"
     tokens = _INTENT_TOKEN.findall(folded)
     if not [t for t in tokens if t != "?"]:
         emoji = [intent for ch, intent in _EMOJI.items() if ch in folded]
         return _combine(emoji) if emoji else (Intent.HELP if tokens else None)
-    intents = _segment(tokens)
-    if not intents:
+    segmented = _segment(tokens)
+    if not segmented or not segmented[0]:
         return None
+    intents, alone = segmented
     if all(intent is Intent.NO for intent in intents):
         return Intent.NO
-    if _NEGATIONS.intersection(tokens):
+    if _NEGATIONS.intersection(alone):
         return None
     return _combine(intents)
