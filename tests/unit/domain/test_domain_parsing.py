@@ -329,7 +329,7 @@ def test_parse_days_never_raises(text: str) -> None:
         ("no", Intent.NO),
         ("nope", Intent.NO),
         ("nooo", Intent.NO),
-        ("not now", Intent.NO),
+        ("not now", Intent.LATER),
         ("help", Intent.HELP),
         ("?", Intent.HELP),
         ("✅", Intent.DONE),
