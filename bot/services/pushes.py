@@ -162,6 +162,14 @@ class Rested:
 
 
 @dataclass(frozen=True, slots=True)
+class TypedPain:
+    """A typed morning answer, recorded: what to show, and the question's message to edit."""
+
+    result: Card | Rested
+    message_id: int | None  # None when Telegram never confirmed the send ("unknown")
+
+
+@dataclass(frozen=True, slots=True)
 class PauseState:
     """Where the user's pushes stand after /pause or /resume (times in the user's zone)."""
 
@@ -672,8 +680,7 @@ class PushService:
         Under a morning push the answer opens the routine card; under a rest-day check it is
         only recorded, for the plan's next-morning rule.
         """
-        if not 0 <= pain <= 10:
-            raise ValueError(f"pain must be 0..10, got {pain}")
+        _check_pain(pain)
         now = self.clock.now()
         async with self.sessions.begin() as s:
             push = await self._own_morning(s, user_id, push_id, kinds=_ASKING)
@@ -683,16 +690,54 @@ class PushService:
             assert user is not None
             if not self._is_today(user, push, now):
                 return Answer(Reply.STALE)
-            stored = await self._answer_of(s, user_id, push.local_date)
-            if stored is None:
-                stored = MorningPain(user_id=user_id, local_date=push.local_date, pain=pain, at=now)
-                s.add(stored)
-            if push.kind == CHECK:
-                push.response, push.responded_at = push.response or "answered", now
-                nxt = self._local(user, user.next_due_at) if user.next_due_at else None
-                return Rested(push.id, user.first_name, stored.pain, nxt)
-            [preview] = await self.preview(s, [(user, stored.pain, push.local_date)])
-            return Card(push.id, user.first_name, stored.pain, preview)
+            return await self._record_pain(s, user, push, pain, now)
+
+    async def typed_morning_pain(self, user_id: int, pain: int) -> TypedPain | None:
+        """Record a typed 0–10 answer to today's open morning question; None if none is open.
+
+        Open: a morning push that asked, or a rest-day check, for today's local date, sent
+        (or maybe sent) and not answered yet. A redelivered message finds it answered: None.
+        """
+        _check_pain(pain)
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                return None
+            today = self._local(user, now).date()
+            push = await s.scalar(
+                select(Push)
+                .where(
+                    Push.user_id == user_id,
+                    Push.local_date == today,
+                    Push.kind.in_(_ASKING),
+                    Push.asked_pain.is_(True),
+                    # "unknown": the request left and may have arrived; the user's answer says so.
+                    Push.status.in_((Outcome.SENT.value, Outcome.UNKNOWN.value)),
+                )
+                .order_by(Push.id.desc())
+                .limit(1)
+                # The same row lock as a button answer, so the two cannot both count.
+                .with_for_update()
+            )
+            if push is None or await self._answer_of(s, user_id, today) is not None:
+                return None
+            return TypedPain(await self._record_pain(s, user, push, pain, now), push.message_id)
+
+    async def _record_pain(
+        self, s: AsyncSession, user: User, push: Push, pain: int, now: datetime
+    ) -> Card | Rested:
+        """Store the day's answer unless one is there; say what the asking push turns into."""
+        stored = await self._answer_of(s, user.id, push.local_date)
+        if stored is None:
+            stored = MorningPain(user_id=user.id, local_date=push.local_date, pain=pain, at=now)
+            s.add(stored)
+        if push.kind == CHECK:
+            push.response, push.responded_at = push.response or "answered", now
+            nxt = self._local(user, user.next_due_at) if user.next_due_at else None
+            return Rested(push.id, user.first_name, stored.pain, nxt)
+        [preview] = await self.preview(s, [(user, stored.pain, push.local_date)])
+        return Card(push.id, user.first_name, stored.pain, preview)
 
     async def _own_morning(
         self, s: AsyncSession, user_id: int, push_id: int, *, kinds: frozenset[str] = _MORNING
@@ -776,6 +821,11 @@ def _job(
         ask_pain=ask_pain,
         preview=None,
     )
+
+
+def _check_pain(pain: int) -> None:
+    if not 0 <= pain <= 10:
+        raise ValueError(f"pain must be 0..10, got {pain}")
 
 
 def _scheduled(user: User) -> bool:

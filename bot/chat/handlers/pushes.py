@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -30,14 +30,10 @@ async def on_push_button(update: Update, context: Ctx) -> None:
         if isinstance(value, int)
         else await pushes.answer(user.id, push_id, value)
     )
-    if isinstance(result, Card):
+    if isinstance(result, Card | Rested):
         await acknowledge(query)
-        text, markup = render.card(result)
+        text, markup = _answered(result)
         await _quietly(query.edit_message_text(text, reply_markup=markup))
-        return
-    if isinstance(result, Rested):
-        await acknowledge(query)
-        await _quietly(query.edit_message_text(render.rested(result)))
         return
     if result.reply in _NOTICES:
         await acknowledge(query, render.answer(result), alert=True)
@@ -51,6 +47,32 @@ async def on_push_button(update: Update, context: Ctx) -> None:
 
 
 _NOTICES = frozenset({Reply.ALREADY_REMINDED, Reply.STALE, Reply.NOT_FOUND})
+
+
+async def answer_typed_pain(context: Ctx, chat_id: int, user_id: int, pain: int) -> bool:
+    """A typed 0–10 answer to today's morning question; False if no question is open."""
+    typed = await context.services.pushes.typed_morning_pain(user_id, pain)
+    if typed is None:
+        return False
+    text, markup = _answered(typed.result)
+    if typed.message_id is not None:
+        try:
+            # The question turns into the answer, as after a button, and its scale goes.
+            await context.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=typed.message_id, reply_markup=markup
+            )
+            return True
+        except BadRequest:
+            pass  # too old to edit, or deleted: the answer comes as a new message
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
+    return True
+
+
+def _answered(result: Card | Rested) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What the pain question becomes once answered: the routine card or the rest-day reply."""
+    if isinstance(result, Card):
+        return render.card(result)
+    return render.rested(result), None
 
 
 async def _quietly(edit: Awaitable[object]) -> None:
