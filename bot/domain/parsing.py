@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import time
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = [
@@ -445,6 +446,7 @@ def one_typo(typed: str, word: str) -> bool:
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
+@lru_cache(maxsize=4096)
 def _typo_intent(token: str) -> Intent | None:
     """The intent of a misspelt keyword (words of four letters or more, one slip, unambiguous)."""
     if len(token) < 4 or token in _NOT_TYPOS:

@@ -41,6 +41,7 @@ LEXICON = Path(__file__).with_name("lexicon.toml")
 NEGATION_REACH = 5  # words between a negation and the finding it negates
 CONTEXT_REACH = 8  # words between history, someone else, a condition or doubt and the finding
 CUE_REACH = 4  # words between a pain cue ("pain", "about") and its number
+SHORT_REPLY = 10  # tokens: longer messages are read phrase by phrase, not as one answer
 TYPO_MIN = 5  # shorter words are never corrected: too many real words sit one slip away
 
 
@@ -100,6 +101,7 @@ class Understanding:
     intents: frozenset[Intent] = frozenset()
     intent: Intent | None = None  # the one intent a step acts on
     answer: bool | None = None  # a clear yes (True) or no (False), for yes/no questions
+    leading: bool | None = None  # a yes or no word opening a longer reply ("no, I didn't fall")
     exact_pain: bool = False  # the whole message is the score ("4", "4/10", "about a 4")
 
     @property
@@ -320,9 +322,11 @@ _POSSESSIVE = re.compile(
 def _tokens(text: str) -> list[str]:
     # "leg's" is the leg, not "legs"; "let's" keeps its s ("lets go").
     folded = fold(_POSSESSIVE.sub("", text)).replace("&", " and ").replace("+", " and ")
-    folded = _HYPHEN.sub(" ", folded)
-    # A decimal score reads as the next whole number: "6.5" is at least a 7 for safety.
-    folded = _DECIMAL.sub(lambda m: str(math.ceil(float(f"{m[1]}.{m[2]}"))), folded)
+    if "-" in folded:
+        folded = _HYPHEN.sub(" ", folded)
+    if "." in folded or "," in folded:
+        # A decimal score reads as the next whole number: "6.5" is at least a 7 for safety.
+        folded = _DECIMAL.sub(lambda m: str(math.ceil(float(f"{m[1]}.{m[2]}"))), folded)
     folded = _REPEATS.sub(r"\1\1", folded)  # "sooo" → "soo", "peeeing" → "peeing"
     return [_corrected(t) for t in _TOKEN.findall(folded)]
 
@@ -385,10 +389,16 @@ _STOPS = _BREAKS | {","}
 def _matches(tokens: Sequence[str]) -> list[_Match]:
     lex = lexicon()
     found: list[_Match] = []
+    size = len(tokens)
     for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < size else ""
         for pattern, label in lex.phrases.get(token, ()):
-            if len(pattern) == 1 or _fits(pattern, tokens, i):
-                found.append(_Match(i, i + len(pattern), label))
+            n = len(pattern)
+            if n == 1:
+                found.append(_Match(i, i + 1, label))
+            # Most longer phrases fail at their second word: check it before the rest.
+            elif (pattern[1] == following or pattern[1][-1] in "*#") and _fits(pattern, tokens, i):
+                found.append(_Match(i, i + n, label))
         key = token[0] if token[:1].isdigit() else token[:3]
         for pattern, label in lex.prefixed.get(key, ()):
             first = pattern[0]
@@ -539,7 +549,12 @@ def _blocked(reading: _Reading, rule: _Rule) -> bool:
 
 def _findings(reading: _Reading) -> tuple[Finding, ...]:
     best: dict[Signal, Finding] = {}
+    present = reading.terms.keys()
     for rule in lexicon().rules:
+        if rule.near and not present >= set(rule.near):
+            continue
+        if not rule.near and present.isdisjoint(rule.any):
+            continue
         if rule.block and _blocked(reading, rule):
             continue
         for span, parts in _hits(reading, rule):
@@ -649,7 +664,8 @@ def _when(reading: _Reading, at: int) -> When | None:
 
 
 def _pain(reading: _Reading, text: str) -> tuple[PainScore | None, bool]:
-    whole = parse_pain(text)
+    # Only a short reply can be a score and nothing else ("about a 4", "6/10").
+    whole = parse_pain(text) if len(reading.tokens) <= SHORT_REPLY else None
     if whole is not None:
         at = next((i for i, t in enumerate(reading.tokens) if _number(t) is not None), 0)
         return PainScore(whole, _when(reading, at) if reading.tokens else None), True
@@ -694,10 +710,12 @@ def _negated_intent(reading: _Reading, at: _Match) -> bool:
 
 def _leading_answer(reading: _Reading) -> frozenset[Intent]:
     """ "Yes, I had cancer" and "no, I didn't fall" answer a question before they say more."""
-    words = [t for t in reading.tokens if t not in _BREAKS and t != ","]
-    answer = lexicon().answer_words.get(words[0]) if words else None
-    if answer is None:
-        return frozenset()
+    first = [t for i, t in enumerate(reading.tokens) if reading.sentence[i] == 0]
+    words = [t for t in first if t not in _STOPS]
+    said = lexicon().answer_words
+    answer = said.get(words[0]) if words else None
+    if answer is None or any(said.get(w) is (not answer) for w in words[1:]):
+        return frozenset()  # no opening answer, or "yes and no"
     return frozenset({Intent.YES if answer else Intent.NO})
 
 
@@ -712,10 +730,14 @@ def yes_no(text: str) -> bool | None:
 
     Emoji, question marks, "n/a" and hedged answers are not clear: the question is asked again.
     """
+    return _answer(text, _tokens(text))
+
+
+def _answer(text: str, tokens: Sequence[str]) -> bool | None:
     lex = lexicon()
     if "?" in text or "/" in text:
         return None
-    words = [t for t in _tokens(text) if t not in _STOPS]
+    words = [t for t in tokens if t not in _STOPS]
     if len(words) == 1 and words[0] in lex.single_answers:
         return lex.single_answers[words[0]]
     joined = " ".join(words)
@@ -738,8 +760,10 @@ def understand(text: str) -> Understanding:
     """What a message says: safety findings, a pain score, intents, a yes or no."""
     reading = _read(_tokens(text))
     pain, exact = _pain(reading, text)
-    strict = parse_intent(text)
-    found = _intents(reading) | _leading_answer(reading)
+    # A reply that is one intent and nothing else is short ("I'm done now, thanks!").
+    strict = parse_intent(text) if len(reading.tokens) <= SHORT_REPLY else None
+    leading = _leading_answer(reading)
+    found = _intents(reading) | leading
     if strict is not None:
         found = found | {strict}
     return Understanding(
@@ -747,6 +771,7 @@ def understand(text: str) -> Understanding:
         pain=pain,
         intents=found,
         intent=_chosen(strict, found),
-        answer=yes_no(text),
+        answer=_answer(text, reading.tokens),
+        leading=(Intent.YES in leading) if leading else None,
         exact_pain=exact,
     )
