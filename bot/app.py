@@ -96,7 +96,7 @@ def register_handlers(app: App) -> None:
         CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(profile.on_button, pattern=r"^p:"),
         CallbackQueryHandler(profile.on_rescreen, pattern=r"^rescreen$"),
-        MessageHandler(PRIVATE & (TYPED | filters.LOCATION), router.on_text),
+        MessageHandler(PRIVATE & (TYPED | filters.LOCATION | filters.CAPTION), router.on_text),
         MessageHandler(PRIVATE & filters.COMMAND, basic.on_unknown_text),
         MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, basic.on_media),
     ]

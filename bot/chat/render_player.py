@@ -229,7 +229,7 @@ def _pain_grid(snap: Snapshot) -> InlineKeyboardMarkup:
     return keyboard([[b(n) for n in range(6)], [b(n) for n in range(6, 11)]])
 
 
-def hurt(snap: Snapshot, report: tuple[PainKind, int] | None = None) -> Rendered:
+def hurt(snap: Snapshot, report: tuple[PainKind, int | None] | None = None) -> Rendered:
     """The pain questions: what kind, how strong, then next exercise or end."""
     state = snap.state
     if state.phase is pl.Phase.HURT_KIND:
@@ -339,8 +339,10 @@ def blocked(reason: Blocked) -> Rendered:
     return t(f"player.blocked_{reason.value}"), None
 
 
-def hint(phase: pl.Phase) -> str:
-    """The words that work in this phase."""
+def hint(phase: pl.Phase, *, timed: bool = True) -> str:
+    """The words that work in this phase (a card without a timer has no "start")."""
+    if phase is pl.Phase.CARD and not timed:
+        return t("player.hint_card_plain")
     keys = {
         pl.Phase.INTRO: "player.hint_intro",
         pl.Phase.CARD: "player.hint_card",

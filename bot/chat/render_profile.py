@@ -66,6 +66,10 @@ def question(view: View, now: datetime) -> Rendered:
             )
         case ob.Step.SAFETY:
             return _safety_question(view), keyboard(yes_no)
+        case ob.Step.FLAG:
+            flag = str(data["flag"])
+            key = "safety.leg_question" if flag == ob.LEG else f"safety.{flag}"
+            return t(key), keyboard(yes_no)
         case ob.Step.PAIN:
             grid = [(str(n), callback(v, str(n))) for n in range(11)]
             return t("onboarding.pain"), keyboard([grid[:6], grid[6:]])
@@ -205,6 +209,8 @@ def ending(view: View, *, name: str) -> Rendered:
             return t("onboarding.wait_unknown"), None
         case ob.End.CLOSED:
             return t("onboarding.settings_closed"), None
+        case ob.End.CLEARED | ob.End.REASSURED:
+            return t(f"safety.{end.value}"), None
     return welcome_back(user, name=name), None
 
 

@@ -9,47 +9,62 @@ Telegram or the database, so every path is a plain table test.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import time
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.dialog import (
+    End,
+    Event,
+    Location,
+    Outcome,
+    Press,
+    Profile,
+    Step,
+    Text,
+    hint,
+    next_step,
+    yes_no_answer,
+)
+from bot.domain.dialog import value as pressed
 from bot.domain.parsing import Intent, is_morning, parse_days, parse_intent, parse_pain, parse_time
-from bot.domain.safety import RedFlag, Urgency, next_question, verdict
+from bot.domain.safety_dialog import (
+    LEG,
+    LEG_ACTION,
+    ask_back,
+    current_flag,
+    flag_step,
+    safety_step,
+    start_safety,
+)
 from bot.domain.timezones import CityMatch, offset_zone, zone_for_location, zones_for_city
+from bot.domain.understanding import understand
 
-
-class Step(StrEnum):
-    """Every question the conversation can be waiting on."""
-
-    CONSENT = "consent"
-    SAFETY = "safety"
-    PAIN = "pain"
-    DURATION = "duration"
-    ACTIVITY = "activity"
-    DAYS = "days"
-    DAYS_PICK = "days_pick"
-    TIME = "time"
-    TIME_CONFIRM = "time_confirm"
-    ZONE = "zone"
-    ZONE_CHOOSE = "zone_choose"
-    ZONE_OFFSET = "zone_offset"
-    ZONE_CONFIRM = "zone_confirm"
-    SUMMARY = "summary"
-    CHANGE = "change"
-    LEVEL = "level"
-    SETTINGS = "settings"
-
-
-class End(StrEnum):
-    """How a conversation can finish."""
-
-    DECLINED = "declined"  # said "not now" to consent: store nothing
-    EMERGENCY = "emergency"  # a red flag that needs emergency care now
-    DOCTOR = "doctor"  # a red flag that needs a doctor before starting
-    START_NOW = "start_now"
-    WAIT = "wait"  # first routine on the next chosen morning
-    CLOSED = "closed"  # the settings menu was closed
+__all__ = [
+    "CHANGEABLE",
+    "LEG",
+    "LEG_ACTION",
+    "OFFSET_CHOICES",
+    "TIME_CHOICES",
+    "Activity",
+    "Duration",
+    "End",
+    "Event",
+    "Location",
+    "Outcome",
+    "Press",
+    "Profile",
+    "Step",
+    "Text",
+    "advance",
+    "ask_back",
+    "current_flag",
+    "days_from_mask",
+    "days_mask",
+    "start",
+    "start_safety",
+    "starting_level",
+]
 
 
 class Duration(StrEnum):
@@ -85,53 +100,6 @@ CHANGEABLE: Mapping[str, Step] = {
 SETTINGS_ACTIONS = (*CHANGEABLE, "safety", "pause", "resume", "close")
 
 
-@dataclass(frozen=True)
-class Press:
-    """A button press carrying its value."""
-
-    value: str
-
-
-@dataclass(frozen=True)
-class Text:
-    """A typed message."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Location:
-    """A shared location."""
-
-    lat: float
-    lon: float
-
-
-Event = Press | Text | Location
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What is already stored about the user, as far as the conversation needs it."""
-
-    baseline_pain: int | None = None
-    pain_duration: str | None = None
-    activity: str | None = None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of one event: where the conversation goes and what to store."""
-
-    step: Step | None
-    data: dict[str, Any]
-    profile: dict[str, Any] = field(default_factory=dict)
-    safety_answer: tuple[RedFlag, bool] | None = None
-    hint: Step | None = None
-    end: End | None = None
-    action: str | None = None  # a settings action the caller carries out (pause, resume)
-
-
 def starting_level(duration: str | None, activity: str | None, pain: int | None) -> int:
     """Level 1–3 from how long it has hurt, how active they are and today's pain.
 
@@ -150,19 +118,6 @@ def start(*, settings: bool = False) -> tuple[Step, dict[str, Any]]:
     return (Step.SETTINGS, {"return": Step.SETTINGS.value}) if settings else (Step.CONSENT, {})
 
 
-def start_safety(return_to: Step | None) -> tuple[Step, dict[str, Any]]:
-    """A fresh pass through the red-flag questions (from settings or after leg symptoms)."""
-    data: dict[str, Any] = {"answers": {}}
-    if return_to is not None:
-        data["return"] = return_to.value
-    return Step.SAFETY, data
-
-
-def current_flag(data: Mapping[str, Any]) -> RedFlag | None:
-    """The red-flag question the screen is on."""
-    return next_question(_answers(data))
-
-
 def advance(step: Step, data: Mapping[str, Any], event: Event, profile: Profile) -> Outcome:
     """Apply one user event to the conversation."""
     handler = _HANDLERS[step]
@@ -170,35 +125,6 @@ def advance(step: Step, data: Mapping[str, Any], event: Event, profile: Profile)
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _answers(data: Mapping[str, Any]) -> dict[RedFlag, bool]:
-    return {RedFlag(k): bool(v) for k, v in data.get("answers", {}).items()}
-
-
-def _value(event: Event) -> str | None:
-    return event.value if isinstance(event, Press) else None
-
-
-def _yes_no(event: Event, yes: str = "yes", no: str = "no") -> bool | None:
-    if isinstance(event, Press):
-        return {yes: True, no: False}.get(event.value)
-    if isinstance(event, Text):
-        intent = parse_intent(event.text)
-        return {Intent.YES: True, Intent.NO: False}.get(intent) if intent else None
-    return None
-
-
-def _hint(step: Step, data: dict[str, Any]) -> Outcome:
-    return Outcome(step=step, data=data, hint=step)
-
-
-def _next(data: dict[str, Any], default: Step, **kwargs: Any) -> Outcome:
-    """Go on to `default`, or back to the summary/settings when an answer was being changed."""
-    back = data.get("return")
-    if back:
-        return Outcome(step=Step(back), data={"return": back}, **kwargs)
-    return Outcome(step=default, data={}, **kwargs)
 
 
 def _choice(event: Event, choices: Mapping[str, str]) -> str | None:
@@ -217,44 +143,28 @@ def _choice(event: Event, choices: Mapping[str, str]) -> str | None:
 
 
 def _consent(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    answer = _yes_no(event, yes="agree", no="later")
+    answer = yes_no_answer(event, yes="agree", no="later")
     if answer is None and isinstance(event, Text):
         answer = {"agree": True, "i agree": True, "ok": True, "later": False}.get(
             event.text.strip().lower()
         )
     if answer is None:
-        return _hint(Step.CONSENT, data)
+        return hint(Step.CONSENT, data)
     if not answer:
         return Outcome(step=None, data={}, end=End.DECLINED)
     step, fresh = start_safety(None)
     return Outcome(step=step, data=fresh, profile={"consent": True})
 
 
-def _safety(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    flag = current_flag(data)
-    answer = _yes_no(event)
-    if flag is None or answer is None:
-        return _hint(Step.SAFETY, data)
-    answers = {**data.get("answers", {}), flag.value: answer}
-    data = {**data, "answers": answers}
-    urgency = verdict(_answers(data)) if answer else None
-    if answer:
-        # The first "yes" ends the screen: nobody with a red flag answers more questions first.
-        end = End.EMERGENCY if urgency == Urgency.EMERGENCY else End.DOCTOR
-        return Outcome(
-            step=None, data=data, safety_answer=(flag, True), end=end, profile={"safety": end.value}
-        )
-    if next_question(_answers(data)) is not None:
-        return Outcome(step=Step.SAFETY, data=data, safety_answer=(flag, False))
-    return _next(data, Step.PAIN, safety_answer=(flag, False), profile={"safety": "clear"})
-
-
 def _pain(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    raw = event.value if isinstance(event, Press) else event.text if isinstance(event, Text) else ""
-    pain = parse_pain(raw)
+    if isinstance(event, Press):
+        pain = parse_pain(event.value)
+    else:
+        score = understand(event.text).pain if isinstance(event, Text) else None
+        pain = score.value if score is not None else None
     if pain is None:
-        return _hint(Step.PAIN, data)
-    return _next(data, Step.DURATION, profile={"baseline_pain": pain})
+        return hint(Step.PAIN, data)
+    return next_step(data, Step.DURATION, profile={"baseline_pain": pain})
 
 
 _DURATIONS = {
@@ -272,23 +182,23 @@ _ACTIVITIES = {
 def _duration(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     choice = _choice(event, _DURATIONS)
     if choice is None:
-        return _hint(Step.DURATION, data)
+        return hint(Step.DURATION, data)
     return Outcome(step=Step.ACTIVITY, data={}, profile={"pain_duration": choice})
 
 
 def _activity(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     choice = _choice(event, _ACTIVITIES)
     if choice is None:
-        return _hint(Step.ACTIVITY, data)
+        return hint(Step.ACTIVITY, data)
     level = starting_level(profile.pain_duration, choice, profile.baseline_pain)
     return Outcome(step=Step.DAYS, data={}, profile={"activity": choice, "level": level})
 
 
 def _level(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    value = _value(event) or (event.text.strip() if isinstance(event, Text) else "")
+    value = pressed(event) or (event.text.strip() if isinstance(event, Text) else "")
     if value not in {"1", "2", "3"}:
-        return _hint(Step.LEVEL, data)
-    return _next(data, Step.SUMMARY, profile={"level": int(value)})
+        return hint(Step.LEVEL, data)
+    return next_step(data, Step.SUMMARY, profile={"level": int(value)})
 
 
 def days_mask(days: frozenset[int]) -> int:
@@ -302,20 +212,20 @@ def days_from_mask(mask: int) -> frozenset[int]:
 
 
 def _days(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    value = _value(event)
+    value = pressed(event)
     if value == "pick":
         return Outcome(step=Step.DAYS_PICK, data={**data, "picked": []})
     days = {"three": THREE_DAYS, "four": FOUR_DAYS}.get(value or "")
     if days is None and isinstance(event, Text):
         days = parse_days(event.text)
     if days is None or len(days) < MIN_DAYS:
-        return _hint(Step.DAYS, data)
-    return _next(data, Step.TIME, profile={"days_mask": days_mask(days)})
+        return hint(Step.DAYS, data)
+    return next_step(data, Step.TIME, profile={"days_mask": days_mask(days)})
 
 
 def _days_pick(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     picked = set(data.get("picked", []))
-    value = _value(event)
+    value = pressed(event)
     if value is not None and value.isdigit() and 0 <= int(value) <= 6:
         picked ^= {int(value)}
         return Outcome(step=Step.DAYS_PICK, data={**data, "picked": sorted(picked)})
@@ -326,29 +236,29 @@ def _days_pick(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
             value = "done"
     if value == "done" and len(picked) >= MIN_DAYS:
         rest = {k: v for k, v in data.items() if k != "picked"}
-        return _next(rest, Step.TIME, profile={"days_mask": days_mask(frozenset(picked))})
-    return _hint(Step.DAYS_PICK, {**data, "picked": sorted(picked)})
+        return next_step(rest, Step.TIME, profile={"days_mask": days_mask(frozenset(picked))})
+    return hint(Step.DAYS_PICK, {**data, "picked": sorted(picked)})
 
 
 def _time(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     raw = event.value if isinstance(event, Press) else event.text if isinstance(event, Text) else ""
     at = parse_time(raw)
     if at is None:
-        return _hint(Step.TIME, data)
+        return hint(Step.TIME, data)
     if not is_morning(at):
         return Outcome(step=Step.TIME_CONFIRM, data={**data, "time": at.strftime("%H:%M")})
-    return _next(data, Step.ZONE, profile={"push_time": at})
+    return next_step(data, Step.ZONE, profile={"push_time": at})
 
 
 def _time_confirm(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    answer = _yes_no(event)
+    answer = yes_no_answer(event)
     if answer is None:
-        return _hint(Step.TIME_CONFIRM, data)
+        return hint(Step.TIME_CONFIRM, data)
     rest = {k: v for k, v in data.items() if k != "time"}
     if not answer:
         return Outcome(step=Step.TIME, data=rest)
     at = time.fromisoformat(str(data["time"]))
-    return _next(rest, Step.ZONE, profile={"push_time": at})
+    return next_step(rest, Step.ZONE, profile={"push_time": at})
 
 
 def _confirm_zone(data: dict[str, Any], zone: str) -> Outcome:
@@ -359,17 +269,17 @@ def _confirm_zone(data: dict[str, Any], zone: str) -> Outcome:
 def _zone(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     if isinstance(event, Location):
         zone = zone_for_location(event.lat, event.lon)
-        return _confirm_zone(data, zone) if zone else _hint(Step.ZONE, data)
-    if _value(event) == "offset":
+        return _confirm_zone(data, zone) if zone else hint(Step.ZONE, data)
+    if pressed(event) == "offset":
         return Outcome(step=Step.ZONE_OFFSET, data=data)
     if not isinstance(event, Text):
-        return _hint(Step.ZONE, data)
+        return hint(Step.ZONE, data)
     fixed = offset_zone(event.text)
     if fixed is not None:
         return _confirm_zone(data, fixed)
     matches = zones_for_city(event.text)
     if not matches:
-        return _hint(Step.ZONE, data)
+        return hint(Step.ZONE, data)
     if _clear_winner(matches):
         return _confirm_zone(data, matches[0].zone)
     labels = dict.fromkeys((_place_label(m.name, m.country_code, m.zone), m.zone) for m in matches)
@@ -395,34 +305,34 @@ def _place_label(name: str, country: str | None, zone: str) -> str:
 
 
 def _zone_choose(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    value = _value(event)
+    value = pressed(event)
     zones = data.get("zones", [])
     if value is not None and value.isdigit() and int(value) < len(zones):
         return _confirm_zone(data, str(zones[int(value)][1]))
     if value == "other" or isinstance(event, Text | Location):
         rest = {k: v for k, v in data.items() if k != "zones"}
         return _zone(rest, event, profile) if value != "other" else Outcome(Step.ZONE, rest)
-    return _hint(Step.ZONE_CHOOSE, data)
+    return hint(Step.ZONE_CHOOSE, data)
 
 
 def _zone_offset(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     raw = event.value if isinstance(event, Press) else event.text if isinstance(event, Text) else ""
     zone = offset_zone(raw)
-    return _confirm_zone(data, zone) if zone else _hint(Step.ZONE_OFFSET, data)
+    return _confirm_zone(data, zone) if zone else hint(Step.ZONE_OFFSET, data)
 
 
 def _zone_confirm(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    answer = _yes_no(event)
+    answer = yes_no_answer(event)
     if answer is None:
-        return _hint(Step.ZONE_CONFIRM, data)
+        return hint(Step.ZONE_CONFIRM, data)
     rest = {k: v for k, v in data.items() if k != "zone"}
     if not answer:
         return Outcome(step=Step.ZONE, data=rest)
-    return _next(rest, Step.SUMMARY, profile={"tz": str(data["zone"])})
+    return next_step(rest, Step.SUMMARY, profile={"tz": str(data["zone"])})
 
 
 def _summary(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    value = _value(event)
+    value = pressed(event)
     if value is None and isinstance(event, Text):
         intent = parse_intent(event.text)
         value = {Intent.START: "start", Intent.YES: "start"}.get(intent) if intent else None
@@ -432,20 +342,20 @@ def _summary(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
         return Outcome(step=None, data={}, end=End.WAIT)
     if value == "change":
         return Outcome(step=Step.CHANGE, data={})
-    return _hint(Step.SUMMARY, data)
+    return hint(Step.SUMMARY, data)
 
 
 def _change(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    value = _value(event)
+    value = pressed(event)
     if value == "back":
         return Outcome(step=Step.SUMMARY, data={})
     if value is not None and value in CHANGEABLE:
         return Outcome(step=CHANGEABLE[value], data={"return": Step.SUMMARY.value})
-    return _hint(Step.CHANGE, data)
+    return hint(Step.CHANGE, data)
 
 
 def _settings(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
-    value = _value(event)
+    value = pressed(event)
     back = {"return": Step.SETTINGS.value}
     if value is not None and value in CHANGEABLE:
         return Outcome(step=CHANGEABLE[value], data=back)
@@ -456,12 +366,13 @@ def _settings(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
         return Outcome(step=None, data={}, end=End.CLOSED, action=value)
     if value == "close":
         return Outcome(step=None, data={}, end=End.CLOSED)
-    return _hint(Step.SETTINGS, data)
+    return hint(Step.SETTINGS, data)
 
 
 _HANDLERS = {
     Step.CONSENT: _consent,
-    Step.SAFETY: _safety,
+    Step.SAFETY: safety_step,
+    Step.FLAG: flag_step,
     Step.PAIN: _pain,
     Step.DURATION: _duration,
     Step.ACTIVITY: _activity,

@@ -44,6 +44,7 @@ __all__ = [
     "countdown_every",
     "has_timer",
     "is_missed",
+    "leg_end",
     "screen_of",
     "timer_end",
     "timer_missed",
@@ -173,7 +174,7 @@ class Step:
     cancel_timer: bool = False
     outcome: Outcome | None = None  # for the exercise at `outcome_position`
     outcome_position: int | None = None
-    report: tuple[PainKind, int] | None = None  # a pain report for the current exercise
+    report: tuple[PainKind, int | None] | None = None  # a pain report for this exercise
     notice: Notice | None = None
     new_card: bool = False  # show the state as a new message (not an edit)
     end: End | None = None
@@ -251,6 +252,8 @@ def apply(
         return _exercise(state, action, segments, count, left_ms, value)
     if phase is Phase.HURT_KIND:
         if action is Action.KIND and isinstance(value, PainKind):
+            if value in LEG_KINDS:
+                return leg_end(state, value)
             return Step(replace(state, phase=Phase.HURT_PAIN, hurt_kind=value))
         if action is Action.BACK:
             return Step(_back(state), new_card=True)
@@ -314,6 +317,9 @@ def _exercise(
         back = Phase.PAUSED if running else phase
         kept = _left(left_ms) if running else state.left_ms
         kind = value if isinstance(value, PainKind) else None
+        if kind in LEG_KINDS:
+            assert kind is not None
+            return leg_end(replace(state, left_ms=None), kind, cancel_timer=running)
         asking = Phase.HURT_PAIN if kind is not None else Phase.HURT_KIND
         hurt = replace(state, phase=asking, back_phase=back, left_ms=kept, hurt_kind=kind)
         return Step(hurt, cancel_timer=running, new_card=True)
@@ -359,6 +365,23 @@ def _stop(state: State, outcome: Outcome | None) -> Step:
         outcome=outcome,
         outcome_position=state.position if outcome else None,
         new_card=True,
+    )
+
+
+def leg_end(state: State, kind: PainKind, *, cancel_timer: bool = False) -> Step:
+    """Leg symptoms: recorded at once (with no score yet) and the routine ends for the screen.
+
+    Nothing the person says next (a number, "stop", silence) can undo the record.
+    """
+    ended = replace(state, phase=Phase.ENDED, stopped=True, back_phase=None, hurt_kind=kind)
+    return Step(
+        ended,
+        cancel_timer=cancel_timer,
+        outcome=Outcome.HURT,
+        outcome_position=state.position,
+        report=(kind, None),
+        end=End.SAFETY,
+        rescreen=True,
     )
 
 

@@ -9,20 +9,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.domain.parsing import Intent, parse_intent, parse_pain
-from bot.domain.player import Action, Phase
+from bot.domain.parsing import Intent
+from bot.domain.player import LEG_KINDS, Action, Phase
 from bot.domain.safety import PainKind
+from bot.domain.understanding import Understanding
 
-__all__ = ["intent_action", "parse_pain_kind", "read", "wants_shorter"]
+__all__ = ["MILD", "intent_action", "parse_pain_kind", "read", "wants_shorter"]
 
 _EXERCISE = {
     Intent.DONE: Action.DONE,
     Intent.SKIP: Action.SKIP,
     Intent.HURT: Action.HURT,
     Intent.STOP: Action.STOP,
+    Intent.NOT_TODAY: Action.STOP,
 }
 _ACTIONS: dict[Phase, dict[Intent, Action]] = {
     Phase.INTRO: {
+        Intent.NOT_TODAY: Action.NOT_TODAY,
+        Intent.LATER: Action.NOT_TODAY,
         Intent.START: Action.GO,
         Intent.YES: Action.GO,
         Intent.DONE: Action.GO,
@@ -37,7 +41,6 @@ _ACTIONS: dict[Phase, dict[Intent, Action]] = {
     # Mid-way through sets, "done" or "next" means this block; the last block ends it.
     Phase.REPS: {**_EXERCISE, Intent.DONE: Action.NEXT},
     Phase.COMPLETE: {**_EXERCISE, Intent.YES: Action.DONE},
-    Phase.HURT_KIND: {Intent.STOP: Action.STOP, Intent.NO: Action.BACK},
     Phase.HURT_PAIN: {Intent.STOP: Action.STOP},
     Phase.HURT_NEXT: {
         Intent.DONE: Action.NEXT_EXERCISE,
@@ -49,6 +52,11 @@ _ACTIONS: dict[Phase, dict[Intent, Action]] = {
         Intent.SKIP: Action.NEXT_EXERCISE,
     },
     Phase.END_PAIN: {Intent.STOP: Action.STOP, Intent.SKIP: Action.STOP},
+    Phase.HURT_KIND: {
+        Intent.STOP: Action.STOP,
+        Intent.NO: Action.BACK,
+        Intent.NOT_TODAY: Action.STOP,
+    },
 }
 
 
@@ -98,27 +106,53 @@ def wants_shorter(text: str) -> bool:
     return bool(re.search(r"\bshort(er)?\b|\b10\s*(min|minutes?)?\b|\bquick(er)?\b", folded))
 
 
-def read(phase: Phase, text: str) -> tuple[Action | None, int | PainKind | None]:
-    """What a typed message means in this phase: an action and its value, or (None, None)."""
-    if phase in (Phase.HURT_PAIN, Phase.END_PAIN):
-        pain = parse_pain(text)
-        if pain is not None:
-            return Action.PAIN, pain
+def read(
+    phase: Phase, heard: Understanding, text: str
+) -> tuple[Action | None, int | PainKind | None]:
+    """What an understood message means in this phase: an action and its value, or (None, None).
+
+    Safety findings that end the routine (red flags, leg symptoms) are acted on before this;
+    a sharp pain here is "it hurt" with its kind already said.
+    """
+    if phase in (Phase.HURT_PAIN, Phase.END_PAIN) and heard.pain is not None:
+        return Action.PAIN, heard.pain.value
+    sharp = heard.sharp
     if phase is Phase.HURT_KIND:
-        kind = parse_pain_kind(text)
+        kind = sharp.kind if sharp is not None and sharp.sure else _kind_answer(text)
         if kind is not None:
             return Action.KIND, kind
     if phase is Phase.INTRO and wants_shorter(text):
         return Action.SHORTER, None
-    intent = parse_intent(text)
-    if intent in (None, Intent.HURT) and phase in _HURTABLE:
-        # "Sharp pain!" or "tingling in my leg" is "it hurt" with its kind already said.
-        kind = parse_pain_kind(text)
-        if kind is not None:
-            return Action.HURT, kind
+    intent = heard.intent
+    if phase in _HURTABLE:
+        if sharp is not None:
+            return Action.HURT, sharp.kind if sharp.sure else None
+        if intent in (None, Intent.HURT):
+            kind = parse_pain_kind(text)
+            if kind is not None and kind not in LEG_KINDS:
+                # "aching!" is "it hurt" with its kind said; leg words are the understanding
+                # step's to judge (negation, history), never a bare keyword's.
+                return Action.HURT, kind
+        if intent is None and heard.pain is not None and heard.pain.value > MILD:
+            # "it's a 6 now" during an exercise: it hurts; the kind is asked next.
+            return Action.HURT, None
     if intent is None or intent is Intent.HELP:
         return None, None
     return intent_action(phase, intent), None
 
 
+def _kind_answer(text: str) -> PainKind | None:
+    """The kind named as an answer to "what did it feel like?" ("leg", "an ache").
+
+    A longer message naming the leg is left to the understanding step, which knows
+    "numb last year but fine now" from "numb".
+    """
+    kind = parse_pain_kind(text)
+    if kind in LEG_KINDS and len(text.split()) > SHORT_ANSWER:
+        return None
+    return kind
+
+
+SHORT_ANSWER = 3  # words
+MILD = 3  # a score this low during an exercise is no reason to stop it
 _HURTABLE = frozenset({Phase.CARD, Phase.RUNNING, Phase.PAUSED, Phase.REPS, Phase.COMPLETE})

@@ -40,6 +40,17 @@ class View:
     resumed: bool = False
     is_new: bool = False
     repeated: bool = False  # a redelivered update: the question stands as it was
+    heard: str | None = None  # why the bot asks a safety question now (see Heard)
+
+
+class Heard:
+    """Why a safety question comes now, for the one line the chat shows before it."""
+
+    FLAG = "flag"  # a red-flag phrase: its question asked back
+    LEG = "leg"  # leg symptoms: recorded, the screen comes back
+    UNSURE_LEG = "unsure_leg"  # maybe leg symptoms: asked
+    LATER = "later"  # mentioned during the screen: its question is still to come
+    NO_CONSENT = "no_consent"  # before consent nothing is stored: the questions come next
 
 
 async def _noop(_s: AsyncSession, _u: User, _now: datetime) -> None:
@@ -104,19 +115,63 @@ class OnboardingService:
             dialog = await self._open(s, user_id, step, data, now)
             return self._view(user, dialog)
 
-    async def rescreen(self, user_id: int, reason: str) -> View:
-        """Ask the red-flag questions again (leg symptoms, sharp pain); no routine until clear."""
+    async def rescreen(
+        self, user_id: int, reason: str, *, resume: dict[str, Any] | None = None
+    ) -> View:
+        """Ask the red-flag questions again (leg symptoms, sharp pain); no routine until clear.
+
+        "retake" (the person's own choice) starts over and returns to the settings menu; the
+        bot's own rescreen returns to whatever question it interrupted, or simply ends, and a
+        screen already under way goes on where it is.
+        """
         now = self.clock.now()
         async with self.sessions.begin() as s:
             user = await UserRepo(s).get(user_id, for_update=True)
             if user is None:
                 return View(user=None)
-            step, data = ob.start_safety(ob.Step.SETTINGS if user.onboarded_at else None)
-            data["reason"] = reason
+            dialog = await s.get(Dialog, user_id)
+            if user.consent_at is None:
+                return self._view(user, dialog, heard=Heard.NO_CONSENT) if dialog else View(user)
             user.safety = "pending"
             await self.reschedule(s, user, now)
+            if dialog is not None and dialog.step == ob.Step.SAFETY.value and reason != "retake":
+                return self._view(user, dialog, heard=Heard.LEG)
+            if reason == "retake":
+                step, data = ob.start_safety(ob.Step.SETTINGS if user.onboarded_at else None)
+            else:
+                back = _resumable(dialog) if dialog is not None else resume
+                step, data = ob.start_safety(None, resume=back, close=back is None)
+            data["reason"] = reason
+            s.add(SafetyScreen(user_id=user_id, reason=reason, started_at=now, answers={}))
             dialog = await self._open(s, user_id, step, data, now)
-            return self._view(user, dialog)
+            return self._view(user, dialog, heard=Heard.LEG if reason != "retake" else None)
+
+    async def ask_back(self, user_id: int, flags: list[str], *, update_id: int | None) -> View:
+        """A red-flag phrase (or unsure leg words): ask that question back, yes or no.
+
+        At the screen's own question about it, the words are its "yes". During the screen,
+        flags still to come are left to it; one already answered is asked again.
+        """
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await UserRepo(s).get(user_id, for_update=True)
+            dialog = await s.get(Dialog, user_id)
+            asking = _asking(dialog)
+            if user is not None and dialog is not None and asking in flags:
+                return await self._apply(s, user, dialog, ob.Press("yes"), update_id, now)
+            if user is None or user.consent_at is None:
+                return self._view(user, dialog, heard=Heard.NO_CONSENT) if dialog else View(user)
+            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
+                return self._view(user, dialog, repeated=True) if dialog else View(user=user)
+            if dialog is not None and dialog.step == ob.Step.SAFETY.value:
+                answered = dialog.data.get("answers", {})
+                flags = [f for f in flags if f in answered]
+                if not flags:
+                    return self._view(user, dialog, heard=Heard.LATER)
+            step, data = ob.ask_back(flags, _resumable(dialog, keep_flag=True))
+            dialog = await self._open(s, user_id, step, data, now)
+            heard = Heard.UNSURE_LEG if flags == [ob.LEG] else Heard.FLAG
+            return self._view(user, dialog, heard=heard)
 
     async def current(self, user_id: int) -> View | None:
         """The question the user is on, if any (to route free text)."""
@@ -148,33 +203,45 @@ class OnboardingService:
                 return View(user=user, stale=True)
             if version is not None and version != dialog.version:
                 return View(user=user, stale=True)
-            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
-                return self._view(user, dialog, repeated=True)
-            step = ob.Step(dialog.step)
-            profile = ob.Profile(user.baseline_pain, user.pain_duration, user.activity)
-            out = ob.advance(step, dialog.data, event, profile)
-            if out.hint is not None:
-                return self._view(user, dialog, hint=out.hint)
-            if out.safety_answer is not None:
-                await self._record_safety(s, user_id, dialog.data, out, now)
-            changed = self._apply_profile(user, out.profile, now)
-            if out.end == ob.End.DECLINED:
-                # "Not now" stores nothing: the row made at /start goes, with everything on it.
-                await s.delete(user)
-                return View(user=None, end=out.end)
-            if out.end in {ob.End.START_NOW, ob.End.WAIT} and user.onboarded_at is None:
-                user.onboarded_at = now
-                changed = True
-            if changed:
-                await s.flush()
-                await self.reschedule(s, user, now)
-            if out.step is None:
-                await s.delete(dialog)
-                return View(user=user, end=out.end, action=out.action)
-            dialog.step, dialog.data = out.step.value, out.data
-            dialog.version += 1
-            dialog.updated_at = now
-            return self._view(user, dialog)
+            return await self._apply(s, user, dialog, event, update_id, now)
+
+    async def _apply(
+        self,
+        s: AsyncSession,
+        user: User,
+        dialog: Dialog,
+        event: ob.Event,
+        update_id: int | None,
+        now: datetime,
+    ) -> View:
+        step = ob.Step(dialog.step)
+        profile = ob.Profile(user.baseline_pain, user.pain_duration, user.activity)
+        out = ob.advance(step, dialog.data, event, profile)
+        if out.hint is not None:
+            # Not understood here: nothing is written, so another step may take the words.
+            return self._view(user, dialog, hint=out.hint)
+        if update_id is not None and not await first_delivery(s, update_id, user.id, now):
+            return self._view(user, dialog, repeated=True)
+        if out.safety_answer is not None:
+            await self._record_safety(s, user.id, dialog.data, out, now)
+        changed = self._apply_profile(user, out.profile, now)
+        if out.end == ob.End.DECLINED:
+            # "Not now" stores nothing: the row made at /start goes, with everything on it.
+            await s.delete(user)
+            return View(user=None, end=out.end)
+        if out.end in {ob.End.START_NOW, ob.End.WAIT} and user.onboarded_at is None:
+            user.onboarded_at = now
+            changed = True
+        if changed:
+            await s.flush()
+            await self.reschedule(s, user, now)
+        if out.step is None:
+            await s.delete(dialog)
+            return View(user=user, end=out.end, action=out.action, data=dict(out.data))
+        dialog.step, dialog.data = out.step.value, out.data
+        dialog.version += 1
+        dialog.updated_at = now
+        return self._view(user, dialog)
 
     async def cancel(self, user_id: int) -> View:
         """/cancel: leave the question; answers already given stay, nothing half-written."""
@@ -236,7 +303,27 @@ class OnboardingService:
             screen = SafetyScreen(user_id=user_id, reason=reason, started_at=now, answers={})
             s.add(screen)
         screen.answers = {**screen.answers, flag.value: {"yes": answer, "at": now.isoformat()}}
-        finished = answer or out.step != ob.Step.SAFETY
-        if finished:
+        if out.step != ob.Step.SAFETY:
             screen.finished_at = now
             screen.verdict = str(out.profile.get("safety", "clear"))
+
+
+def _resumable(dialog: Dialog | None, *, keep_flag: bool = False) -> dict[str, Any] | None:
+    """The question a safety check interrupts, to come back to (a screen never nests)."""
+    if dialog is None or dialog.step == ob.Step.SETTINGS.value:
+        return None
+    if dialog.step == ob.Step.FLAG.value and not keep_flag:
+        return None
+    return {"step": dialog.step, "data": dict(dialog.data)}
+
+
+def _asking(dialog: Dialog | None) -> str | None:
+    """The red flag (or LEG) the open dialog's current question is about, if any."""
+    if dialog is None:
+        return None
+    if dialog.step == ob.Step.FLAG.value:
+        return str(dialog.data.get("flag"))
+    if dialog.step == ob.Step.SAFETY.value:
+        flag = ob.current_flag(dialog.data)
+        return flag.value if flag else None
+    return None

@@ -25,6 +25,7 @@ from bot.domain import player as pl
 from bot.domain.adaptation import Change
 from bot.domain.player_text import read
 from bot.domain.safety import PainKind
+from bot.domain.understanding import Understanding
 from bot.services.clock import Clock
 from bot.services.morning_check import plan_check, routine_hurt, wants_check
 from bot.services.player_inputs import PlanSource, starting_doses
@@ -384,34 +385,74 @@ class PlayerService:
                 return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             return await self._act(s, routine, user, action, value)
 
-    async def typed(self, user_id: int, text: str, *, update_id: int | None = None) -> Result:
-        """A typed word while a routine is open; NONE when none is.
+    async def typed(
+        self, user_id: int, heard: Understanding, text: str, *, update_id: int | None = None
+    ) -> Result:
+        """An understood message while a routine is open; NONE when none is.
 
-        With its update id, a word Telegram delivers again after a crash acts once: a second
-        "done" must not tick off the next exercise unseen.
+        A message this phase does not take gives HINT and writes nothing, so another step may
+        take it. With its update id, a message Telegram delivers again after a crash acts
+        once: a second "done" must not tick off the next exercise unseen.
         """
         async with self.sessions.begin() as s:
             user = await s.get(User, user_id, with_for_update=True)
             routine = await self._open_routine(s, user_id)
             if routine is None:
                 return Result(Reply.NONE)
-            now = self.clock.now()
-            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
-                return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             checked = await self._check_open(s, routine, user)
             if checked is not None:
                 return Result(Reply.NONE) if checked.reply is Reply.ENDED else checked
             assert user is not None
+            action, value = read(pl.Phase(routine.phase), heard, text)
+            if action is None:
+                return Result(Reply.HINT, snapshot=await self._snapshot(s, routine, user))
+            now = self.clock.now()
+            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
+                return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
             if routine.message_id is None:
                 # The user never saw the current step (a crash before it was sent): a word
                 # must not act on it unseen; the chat layer shows it again instead.
                 return Result(Reply.STALE, snapshot=await self._snapshot(s, routine, user))
-            phase = pl.Phase(routine.phase)
-            action, value = read(phase, text)
-            if action is None:
-                snapshot = await self._snapshot(s, routine, user)
-                return Result(Reply.HINT, snapshot=snapshot)
             return await self._act(s, routine, user, action, value)
+
+    async def halt(
+        self, user_id: int, leg: PainKind | None = None, *, update_id: int | None = None
+    ) -> Result:
+        """Stop the open routine for a safety signal; leg symptoms are recorded at once.
+
+        With leg symptoms the safety status goes to "pending" (the screen must come back
+        before any routine), whether or not a routine was open.
+        """
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id, with_for_update=True)
+            if user is None:
+                return Result(Reply.NONE)
+            now = self.clock.now()
+            if update_id is not None and not await first_delivery(s, update_id, user_id, now):
+                return Result(Reply.STALE)
+            if leg is not None and user.consent_at is not None:
+                user.safety = "pending"
+            routine = await self._open_routine(s, user_id)
+            if routine is None or routine.status != OPEN:
+                return Result(Reply.NONE)
+            if leg is not None and 0 <= routine.position < len(routine.items):
+                await self._record(
+                    s,
+                    routine.id,
+                    routine.position,
+                    pain_kind=leg.value,
+                    pain_at=now,
+                    outcome=pl.Outcome.HURT.value,
+                )
+            previous = routine.message_id
+            cancelled = await self._cancel_timer(s, routine, now)
+            await self._close(s, routine, pl.End.SAFETY, now)
+            return Result(
+                Reply.OK,
+                snapshot=await self._snapshot(s, routine, user),
+                previous_message_id=previous,
+                cancelled_timer=cancelled,
+            )
 
     async def _check_open(
         self, s: AsyncSession, routine: PlayedRoutine, user: User | None
@@ -799,11 +840,12 @@ class PlayerService:
     async def last_routine(self, user_id: int) -> LastRoutine | None:
         """The newest routine with exercises on record, if any."""
         async with self.sessions.begin() as s:
+            # The routine under way counts too: a sharp pain told at its end question.
             routine = await s.scalar(
                 select(PlayedRoutine)
                 .where(
                     PlayedRoutine.user_id == user_id,
-                    PlayedRoutine.status.in_([pl.End.DONE.value, pl.End.STOPPED.value]),
+                    PlayedRoutine.status.in_([pl.End.DONE.value, pl.End.STOPPED.value, OPEN]),
                 )
                 .order_by(PlayedRoutine.id.desc())
                 .limit(1)
@@ -818,7 +860,7 @@ class PlayerService:
             return LastRoutine(routine.id, routine.local_date, tuple((i, e) for i, e in rows))
 
     async def hurt_later(
-        self, user_id: int, routine_id: int, idx: int, kind: PainKind, pain: int
+        self, user_id: int, routine_id: int, idx: int, kind: PainKind, pain: int | None
     ) -> Afterwards:
         """An exercise of a finished routine hurt: recorded for the plan (once)."""
         async with self.sessions.begin() as s:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos import UserRepo, forget_deliveries_before
-from bot.db.tables import User
+from bot.db.tables import Dialog, PlayedRoutine, User
+from bot.domain.listening import Place
+from bot.domain.onboarding import Step
+from bot.domain.player import Phase
 from bot.services.clock import Clock
 
 # Telegram gives up resending an update within a day; keep the record a little longer.
@@ -25,6 +29,28 @@ class UserService:
         """The stored user, if any."""
         async with self.sessions.begin() as s:
             return await UserRepo(s).get(user_id)
+
+    async def place(self, user_id: int) -> Place:
+        """Where the user stands: the open dialog and routine, each with when it last moved."""
+        async with self.sessions.begin() as s:
+            dialog = (
+                await s.execute(
+                    select(Dialog.step, Dialog.updated_at).where(Dialog.user_id == user_id)
+                )
+            ).first()
+            routine = (
+                await s.execute(
+                    select(PlayedRoutine.phase, PlayedRoutine.updated_at).where(
+                        PlayedRoutine.user_id == user_id, PlayedRoutine.status == "open"
+                    )
+                )
+            ).first()
+        return Place(
+            dialog=Step(dialog.step) if dialog else None,
+            dialog_at=dialog.updated_at if dialog else None,
+            phase=Phase(routine.phase) if routine else None,
+            routine_at=routine.updated_at if routine else None,
+        )
 
     async def set_active(self, user_id: int, active: bool) -> bool:
         """Record that the user blocked (False) or unblocked (True) the bot."""

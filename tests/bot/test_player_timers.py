@@ -221,16 +221,16 @@ async def test_leg_symptoms_end_the_routine_and_bring_the_red_flag_questions_bac
     await start_first_card(chat, services)
     await chat.press("▶️ Start timer")
     await chat.say("it hurts")
+    # Said at the "what did it feel like?" question: recorded at once, before any score.
     await chat.say("tingling down my leg")
-    assert chat.last_text().startswith("Stop this exercise now")
-    await chat.press("4")
     texts = [str(m.get("text")) for m in chat.messages()]
-    assert any(t.startswith("Pain, numbness or tingling into the leg") for t in texts)
+    assert any(t.startswith("I've stopped today's routine") for t in texts)
+    assert any(t.startswith("Numbness, tingling, weakness or pain spreading") for t in texts)
     assert "Safety question 1 of 7" in chat.last_text()
     routine = await routine_row(services)
     assert routine.status == "safety" and routine.timer_id is None
     first = (await records(services))[0]
-    assert (first.pain_kind, first.pain, first.outcome) == ("leg_numbness", 4, "hurt")
+    assert (first.pain_kind, first.pain, first.outcome) == ("leg_numbness", None, "hurt")
     user = await services.users.get(1001)
     assert user is not None and user.safety == "pending"
     await timers.sweep(app)

@@ -63,13 +63,16 @@ async def play(chat: Conversation, clock: FrozenClock, *, end_pain: int) -> None
     assert f"Your back now: {end_pain}/10" in chat.last_text()
 
 
-async def hurt_later(ann: Conversation, clock: FrozenClock, kind: str, pain: int) -> None:
-    """At 21:00 on Monday, Ann says the first exercise of her routine hurt."""
+async def hurt_later(
+    ann: Conversation, clock: FrozenClock, kind: str, pain: int | None = None
+) -> None:
+    """At 21:00 on Monday, Ann says the first exercise of her routine hurt (and how much)."""
     clock.set(utc(2026, 11, 23, 21))
     await ann.say("it hurt")
     await ann.press(labels(ann.messages()[-1])[0])
     await ann.press(kind)
-    await ann.press(str(pain))
+    if pain is not None:
+        await ann.press(str(pain))
 
 
 async def change_ann(services: Services, **values: object) -> None:
@@ -181,7 +184,9 @@ async def test_leg_symptoms_hold_the_question_until_the_safety_check_is_clear(
     app: App, clock: FrozenClock, ann: Conversation, services: Services
 ) -> None:
     await play(ann, clock, end_pain=1)
-    await hurt_later(ann, clock, "Into the leg", 5)
+    # Into the leg: recorded with the tap itself, no score asked; the screen comes next.
+    await hurt_later(ann, clock, "Into the leg")
+    assert "Safety question 1 of 7" in ann.last_text()
     seen = len(ann.messages())
     # The red-flag questions come first; unanswered, nothing else is sent.
     assert await tick(app, clock, TUESDAY_0730) == 0

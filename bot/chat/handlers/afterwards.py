@@ -5,7 +5,7 @@ Buttons carry everything they need (routine, exercise, kind), so no conversation
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.chat import render_player as render
@@ -35,15 +35,19 @@ async def ask_done(message: Message) -> None:
     await message.reply_text(t("player.done_alone_ask"), reply_markup=keyboard(rows))
 
 
-async def ask_which(message: Message, user_id: int, context: Ctx) -> None:
-    """ "it hurt" with no routine open: which exercise of the last routine?"""
+async def ask_which(message: Message, user_id: int, context: Ctx, *, kind: str = "") -> None:
+    """ "it hurt" with no routine open: which exercise of the last routine?
+
+    With the kind already said ("s": a sharp pain), the buttons skip the question about it.
+    """
     last = await context.services.player.last_routine(user_id)
     if last is None or not last.exercises:
         await message.reply_text(t("player.hurt_later_nothing"))
         return
     library = load_library()
+    suffix = f":{kind}" if kind in _KINDS else ""
     buttons = [
-        (library.get(eid).name, f"{PREFIX}:h:{last.routine_id}:{idx}")
+        (library.get(eid).name, f"{PREFIX}:h:{last.routine_id}:{idx}{suffix}")
         for idx, eid in last.exercises
     ]
     day = f"{last.local_date.day} {last.local_date:%b}"
@@ -86,21 +90,38 @@ async def on_button(update: Update, context: Ctx) -> None:
         rows = [[(t(_KIND_LABELS[k]), f"{query.data}:{k}")] for k in _KINDS]
         await message.edit_text(t("player.hurt_kind"), reply_markup=keyboard(rows))
         return
+    if len(parts) == 4 and _KINDS.get(parts[3]) is PainKind.RADIATING:
+        # Into the leg: recorded now, whatever comes next; the safety questions follow.
+        await _record_hurt(query, message, context, routine_id, idx, PainKind.RADIATING, None)
+        return
     if len(parts) == 4 and parts[3] in _KINDS:
         grid = [(str(n), f"{query.data}:{n}") for n in range(11)]
         await message.edit_text(t("player.hurt_pain"), reply_markup=keyboard([grid[:6], grid[6:]]))
         return
     if len(parts) == 5 and parts[3] in _KINDS and parts[4].isdigit() and int(parts[4]) <= 10:
         kind = _KINDS[parts[3]]
-        outcome = await after.hurt_later(user_id, routine_id, idx, kind, int(parts[4]))
-        await message.edit_reply_markup(reply_markup=None)
-        if outcome is Afterwards.ALREADY:
-            await message.reply_text(t("player.after_stale"))
-            return
-        await message.reply_text(t("player.hurt_later_recorded"))
-        if kind is PainKind.RADIATING and outcome is Afterwards.RECORDED:
-            view = await context.services.onboarding.rescreen(user_id, "leg_symptoms")
-            await profile.show(message, view, context, name=query.from_user.first_name)
+        await _record_hurt(query, message, context, routine_id, idx, kind, int(parts[4]))
+
+
+async def _record_hurt(
+    query: CallbackQuery,
+    message: Message,
+    context: Ctx,
+    routine_id: int,
+    idx: int,
+    kind: PainKind,
+    pain: int | None,
+) -> None:
+    user_id = query.from_user.id
+    outcome = await context.services.player.hurt_later(user_id, routine_id, idx, kind, pain)
+    await message.edit_reply_markup(reply_markup=None)
+    if outcome is Afterwards.ALREADY:
+        await message.reply_text(t("player.after_stale"))
+        return
+    await message.reply_text(t("player.hurt_later_recorded"))
+    if kind is PainKind.RADIATING and outcome is Afterwards.RECORDED:
+        view = await context.services.onboarding.rescreen(user_id, "leg_symptoms")
+        await profile.show(message, view, context, name=query.from_user.first_name)
 
 
 def handlers() -> list[CallbackQueryHandler[Ctx, None]]:

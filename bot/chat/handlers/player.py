@@ -12,18 +12,13 @@ from bot.chat import render_player as render
 from bot.chat import render_pushes, timers
 from bot.chat.callbacks import acknowledge
 from bot.chat.context import App, Ctx
-from bot.chat.handlers import afterwards, profile
+from bot.chat.handlers import profile
 from bot.domain import player as pl
-from bot.domain.parsing import Intent, parse_intent
-from bot.services.player import Reply, Result
+from bot.domain.understanding import Understanding
+from bot.services.player import Reply, Result, Snapshot
 from bot.services.pushes import Action as PushAction
 from bot.services.pushes import Reply as PushReply
 from bot.texts import t
-
-# Typed words that only make sense inside a routine: with none open, say how to start one.
-_PLAYER_INTENTS = frozenset(
-    {Intent.DONE, Intent.SKIP, Intent.HURT, Intent.STOP, Intent.PAUSE, Intent.RESUME}
-)
 
 
 def _app(context: Ctx) -> App:
@@ -103,36 +98,41 @@ async def _quietly_strip(query: CallbackQuery) -> None:
         return
 
 
-async def on_text(update: Update, context: Ctx) -> bool:
-    """A typed word for the open routine (or "start" to open one); False if not ours."""
-    message, user = update.effective_message, update.effective_user
-    assert message is not None and user is not None
-    if message.text is None:
-        return False
-    result = await context.services.player.typed(user.id, message.text, update_id=update.update_id)
-    if result.reply is Reply.NONE:
-        intent = parse_intent(message.text)
-        if intent is Intent.START:
-            await open_routine(context, user.id, message.chat_id, message)
-            return True
-        if intent is Intent.DONE:
-            await afterwards.ask_done(message)
-            return True
-        if intent is Intent.HURT:
-            await afterwards.ask_which(message, user.id, context)
-            return True
-        if intent in _PLAYER_INTENTS:
-            await message.reply_text(t("player.no_routine"))
-            return True
-        return False
-    if result.reply in (Reply.HINT, Reply.STALE) and result.snapshot is not None:
-        if result.snapshot.lost:
+async def typed(
+    context: Ctx, message: Message, user_id: int, update_id: int, heard: Understanding, text: str
+) -> Result:
+    """Give an understood message to the open routine; shows what it changed.
+
+    NONE (no routine) and HINT (not this phase's answer) show nothing: the one way in
+    (`router`) passes the message on.
+    """
+    result = await context.services.player.typed(user_id, heard, text, update_id=update_id)
+    if result.reply in (Reply.NONE, Reply.HINT):
+        return result
+    if result.reply is Reply.STALE:
+        if result.snapshot is not None and result.snapshot.lost:
             await timers.send_view(_app(context), result.snapshot)
-        else:
-            await message.reply_text(render.hint(result.snapshot.state.phase))
-        return True
+        return result
     await present(context, result, chat_id=message.chat_id, message=message)
-    return True
+    return result
+
+
+def hint(snap: Snapshot) -> str:
+    """The words that work at the routine's current step."""
+    item = snap.item
+    timed = item is not None and pl.has_timer(item.segments)
+    return render.hint(snap.state.phase, timed=timed)
+
+
+async def stopped(context: Ctx, result: Result, chat_id: int) -> None:
+    """A routine stopped for safety: its live card loses its buttons, its timer stops."""
+    app = _app(context)
+    if result.snapshot is not None:
+        timers.runtime(app).editor.forget(result.snapshot.routine_id)
+    if result.cancelled_timer is not None:
+        timers.unschedule(app, result.cancelled_timer)
+    if result.previous_message_id is not None:
+        await timers.strip(app, chat_id, result.previous_message_id)
 
 
 async def present(context: Ctx, result: Result, *, chat_id: int, message: Message) -> None:
