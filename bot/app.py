@@ -27,7 +27,7 @@ from bot.chat.handlers import pushes as push_handlers
 from bot.chat.jobs import schedule_pushes
 from bot.chat.metrics import METRICS_KEY, Metrics, SideServer, TimedUpdates, count_error
 from bot.chat.rate_limit import build_rate_limiter
-from bot.domain import timezones
+from bot.domain import timezones, understanding
 from bot.services import Services
 
 # Handler groups run in order; the first matching handler of a group wins.
@@ -117,6 +117,11 @@ async def on_startup(app: App) -> None:
             services.settings.webhook_listen,
             port,
         ).start()
-    # The city index takes about a second to build; do it now, off the event loop, rather
-    # than inside the first user's "which city?" answer.
-    app.bot_data[PRELOAD_KEY] = asyncio.create_task(asyncio.to_thread(timezones.preload))
+    # The city index takes about a second to build, the understanding step's vocabulary a
+    # tenth of one; do both now, off the event loop, rather than inside a user's first answer.
+    app.bot_data[PRELOAD_KEY] = asyncio.create_task(asyncio.to_thread(_preload))
+
+
+def _preload() -> None:
+    timezones.preload()
+    understanding.lexicon()

@@ -116,17 +116,19 @@ def read(
     """
     if phase in (Phase.HURT_PAIN, Phase.END_PAIN) and heard.pain is not None:
         return Action.PAIN, heard.pain.value
-    sharp = heard.sharp
+    sharp, leg = heard.sharp, heard.leg
+    # The most serious kind heard: leg symptoms, then sharp pain.
+    heard_kind = next((f.kind for f in (leg, sharp) if f is not None and f.sure), None)
     if phase is Phase.HURT_KIND:
-        kind = sharp.kind if sharp is not None and sharp.sure else _kind_answer(text)
+        kind = heard_kind or _kind_answer(text)
         if kind is not None:
             return Action.KIND, kind
     if phase is Phase.INTRO and wants_shorter(text):
         return Action.SHORTER, None
     intent = heard.intent
     if phase in _HURTABLE:
-        if sharp is not None:
-            return Action.HURT, sharp.kind if sharp.sure else None
+        if heard_kind is not None or sharp is not None:
+            return Action.HURT, heard_kind
         if intent in (None, Intent.HURT):
             kind = parse_pain_kind(text)
             if kind is not None and kind not in LEG_KINDS:

@@ -38,11 +38,15 @@ __all__ = [
 ]
 
 LEXICON = Path(__file__).with_name("lexicon.toml")
+# Real words a misspelling correction must leave alone ("sock" is not "shock"); written by
+# bench/real_words.py from a word-frequency list, checked complete by the tests.
+REAL_WORDS = Path(__file__).with_name("real_words.txt")
 NEGATION_REACH = 5  # words between a negation and the finding it negates
 CONTEXT_REACH = 8  # words between history, someone else, a condition or doubt and the finding
 CUE_REACH = 4  # words between a pain cue ("pain", "about") and its number
 SHORT_REPLY = 10  # tokens: longer messages are read phrase by phrase, not as one answer
-TYPO_MIN = 5  # shorter words are never corrected: too many real words sit one slip away
+TYPO_MIN = 5  # from this length a slip may also be a wrong letter or two swapped ones
+TYPO_SHORT = 4  # from this length a letter too many or too few is corrected ("fevr", "weeak")
 
 
 class Signal(StrEnum):
@@ -210,7 +214,7 @@ def lexicon() -> _Lexicon:
         labelled += [(_pattern(p), f"t:{name}") for p in phrases]
     for name in _MODIFIERS:
         labelled += [(_pattern(p), f"m:{name}") for p in raw["modifiers"][name]]
-    labelled += [(_pattern(p), "m:zero") for p in raw["pain"]["zero"]]
+    labelled += [(_pattern(p), "z:zero") for p in raw["pain"]["zero"]]
     for name, phrases in raw["pain"]["when"].items():
         labelled += [(_pattern(p), f"w:{name}") for p in phrases]
     for intent, phrases in raw["intents"]["anywhere"].items():
@@ -242,7 +246,7 @@ def lexicon() -> _Lexicon:
         word
         for pattern, label in labelled
         for word in pattern
-        if label.startswith("t:") and len(word) >= TYPO_MIN and word.isalpha()
+        if label[0] in "ti" and len(word) >= TYPO_SHORT and word.isalpha()
     )
     return _Lexicon(
         phrases={k: tuple(v) for k, v in exact.items()},
@@ -257,7 +261,7 @@ def lexicon() -> _Lexicon:
         answer_words={k: v for k, v in {**yes, **no}.items() if " " not in k},
         answer_fillers=frozenset(answers["fillers"]),
         vocabulary=vocabulary,
-        known=frozenset(_words(raw)),
+        known=frozenset(_words(raw)) | _real_words(),
         typo_index=_deletions_index(vocabulary),
     )
 
@@ -288,6 +292,12 @@ def _rule(raw: Mapping[str, Any]) -> _Rule:
     )
 
 
+def _real_words() -> frozenset[str]:
+    if not REAL_WORDS.exists():
+        return frozenset()
+    return frozenset(REAL_WORDS.read_text(encoding="utf-8").split())
+
+
 def _deletions(word: str) -> Iterator[str]:
     return (word[:i] + word[i + 1 :] for i in range(len(word)))
 
@@ -305,6 +315,9 @@ def _deletions_index(words: Iterable[str]) -> dict[str, frozenset[str]]:
 _DECIMAL = re.compile(r"(\d+)[.,](\d+)")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _TOKEN = re.compile(r"[^\W\d_]+|\d+|[.,!?;\n/:~≈-]")
+# Emoji and other pictographs end a sentence the way a full stop does ("pooped myself 😳 havent
+# done that since i was a toddler": the toddler is not the one who did it).
+_PICTOGRAPH = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]+")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")  # "pins-and-needles"
 # After a comma these start a new clause: "no pain, my leg is numb" (but not "no numbness,
 # tingling or weakness", where the negation runs on).
@@ -328,6 +341,7 @@ def _tokens(text: str) -> list[str]:
         # A decimal score reads as the next whole number: "6.5" is at least a 7 for safety.
         folded = _DECIMAL.sub(lambda m: str(math.ceil(float(f"{m[1]}.{m[2]}"))), folded)
     folded = _REPEATS.sub(r"\1\1", folded)  # "sooo" → "soo", "peeeing" → "peeing"
+    folded = _PICTOGRAPH.sub(" . ", folded)
     return [_corrected(t) for t in _TOKEN.findall(folded)]
 
 
@@ -343,14 +357,38 @@ def _known(token: str) -> bool:
 @lru_cache(maxsize=8192)
 def _corrected(token: str) -> str:
     """The lexicon word a misspelt token means (one slip, unambiguous), else the token."""
-    if len(token) < TYPO_MIN or not token.isalpha() or _known(token):
+    if len(token) < TYPO_SHORT or not token.isalpha() or _known(token):
         return token
+    return _correction(token) or token
+
+
+def would_correct(word: str) -> bool:
+    """Whether a word would be read as a lexicon word if it were not on the real-word list."""
+    lex = lexicon()
+    if word in lex.known and word not in _real_words():
+        return False
+    if word in lex.vocabulary or len(word) < TYPO_SHORT:
+        return False
+    return _correction(word) is not None
+
+
+def corrected(word: str) -> str:
+    """How the understanding step reads one word: itself, or the lexicon word it misspells."""
+    return _corrected(word)
+
+
+def _correction(token: str) -> str | None:
     index = lexicon().typo_index
     candidates: set[str] = set(index.get(token, ()))
     for variant in _deletions(token):
         candidates |= index.get(variant, frozenset())
-    hits = {word for word in candidates if one_typo(token, word)}
-    return hits.pop() if len(hits) == 1 else token
+    hits = {
+        word
+        for word in candidates
+        if one_typo(token, word)
+        and (min(len(word), len(token)) >= TYPO_MIN or abs(len(word) - len(token)) == 1)
+    }
+    return hits.pop() if len(hits) == 1 else None
 
 
 # --------------------------------------------------------------------------- matching
@@ -417,16 +455,18 @@ class _Reading:
     modifiers: dict[str, list[_Match]]
     intents: list[_Match]
     when: list[_Match]
+    zero: list[_Match]  # "no pain", "pain free": a score of 0 said in words
 
 
 def _read(tokens: list[str]) -> _Reading:
     matches = _matches(tokens)
     pseudo = [m for m in matches if m.label == "m:pseudo"]
+    shaping = [m for m in matches if m.label[0] in "tim"]  # what can hide a shorter modifier
 
     def covered(m: _Match) -> bool:
         # Inside a pseudo-trigger ("fell asleep", "not sure") a word is neither a finding nor a
         # modifier; inside a longer finding or modifier ("no feeling") a word is no modifier.
-        wider = pseudo if m.label[0] in "ti" else matches
+        wider = pseudo if m.label[0] in "ti" else shaping
         return any(
             c is not m
             and c.start <= m.start
@@ -435,7 +475,12 @@ def _read(tokens: list[str]) -> _Reading:
             for c in wider
         )
 
-    kept = [m for m in matches if m.label != "m:pseudo" and not covered(m)]
+    # "me" in "threw me" still says whose it is: first-person words are never hidden.
+    kept = [
+        m
+        for m in matches
+        if m.label != "m:pseudo" and (m.label == "m:first_person" or not covered(m))
+    ]
     content = [m for m in kept if m.label[0] in "ti"]
     modifiers: dict[str, list[_Match]] = {}
     for m in kept:
@@ -458,7 +503,8 @@ def _read(tokens: list[str]) -> _Reading:
             terms.setdefault(m.label[2:], []).append(m)
     intents = [m for m in content if m.label[0] == "i"]
     when = [m for m in matches if m.label[0] == "w"]
-    return _Reading(tokens, sentence, clause, terms, modifiers, intents, when)
+    zero = [m for m in matches if m.label[0] == "z"]
+    return _Reading(tokens, sentence, clause, terms, modifiers, intents, when, zero)
 
 
 def _between(reading: _Reading, a: int, b: int, kind: str) -> bool:
@@ -503,7 +549,8 @@ def _context(reading: _Reading, span: _Match, kind: str, *, before_only: bool) -
         if reading.clause[m.start] != clause:
             continue
         if m.end <= span.start and span.start - m.end <= CONTEXT_REACH:
-            if kind == "experiencer" and _between(reading, m.end, span.start, "first_person"):
+            # "my horse threw me": the finding itself says "me", so it is mine.
+            if kind == "experiencer" and _between(reading, m.end, span.end, "first_person"):
                 continue
             return True
         if not before_only and m.start >= span.end and m.start - span.end <= CONTEXT_REACH:
@@ -542,8 +589,12 @@ def _near(
 
 
 def _blocked(reading: _Reading, rule: _Rule) -> bool:
+    """A plain "it eases when I turn over" keeps night pain from counting; "nothing eases it"
+    or "not sure if moving helps" does not."""
     return any(
-        not _negated(reading, m) for group in rule.block for m in reading.terms.get(group, ())
+        not _negated(reading, m) and not _context(reading, m, "uncertain", before_only=False)
+        for group in rule.block
+        for m in reading.terms.get(group, ())
     )
 
 
@@ -616,7 +667,7 @@ def _number(token: str) -> int | None:
 
 def _out_of_ten(tokens: Sequence[str], i: int) -> bool:
     after = tokens[i + 1 : i + 4]
-    return after[:2] in (["/", "10"], ["/", "ten"]) or after in (
+    return after[:2] in (["/", "10"], ["/", "ten"], ["outta", "10"]) or after in (
         ["out", "of", "10"],
         ["out", "of", "ten"],
     )
@@ -632,7 +683,7 @@ def _score_at(reading: _Reading, i: int) -> int | None:
         return n
     before = tokens[i - 1] if i else ""
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
-    if before == "/" or tokens[max(0, i - 2) : i] == ["out", "of"]:
+    if before in {"/", "outta"} or tokens[max(0, i - 2) : i] == ["out", "of"]:
         return None  # the 10 of "6/10"
     if after in lex.units or (after == ":" and i + 2 < len(tokens) and tokens[i + 2].isdigit()):
         return None
@@ -655,6 +706,15 @@ _ABOUT = frozenset({"about", "around", "like", "roughly", "approx"})
 _RANGE = frozenset({"-", "or", "to"})
 
 
+_ZERO_AFTER = frozenset({"at", "today", "now", "during", "this", "so", "and", "but", "just", "all"})
+
+
+def _whole_score(reading: _Reading, m: _Match) -> bool:
+    """ "no pain at all" is a 0; "no pain going down my legs" says where, not how much."""
+    after = reading.tokens[m.end] if m.end < len(reading.tokens) else ""
+    return not after or after in _STOPS or after in _ZERO_AFTER
+
+
 def _when(reading: _Reading, at: int) -> When | None:
     """When the score at `at` applies: the time words nearest to it in its sentence."""
     here = [m for m in reading.when if reading.sentence[m.start] == reading.sentence[at]]
@@ -673,7 +733,7 @@ def _pain(reading: _Reading, text: str) -> tuple[PainScore | None, bool]:
         (i, n) for i in range(len(reading.tokens)) if (n := _score_at(reading, i)) is not None
     ]
     if not scores:
-        zero = [m for m in reading.modifiers.get("zero", ())]
+        zero = [m for m in reading.zero if not _negated(reading, m) and _whole_score(reading, m)]
         return (PainScore(0, _when(reading, zero[0].start)), False) if zero else (None, False)
     i, n = scores[-1]
     # "5-6" or "5 or 6": the higher one, since a score decides how careful tomorrow is.

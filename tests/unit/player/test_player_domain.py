@@ -15,6 +15,7 @@ from bot.domain.parsing import Intent
 from bot.domain.player import Action, End, NoticeKind, Outcome, Phase, State
 from bot.domain.player_text import intent_action, parse_pain_kind, read, wants_shorter
 from bot.domain.safety import PainKind
+from bot.domain.understanding import understand
 from content.library import load_library
 from content.model import Segment
 from content.routines import segments
@@ -95,9 +96,6 @@ def test_pause_keeps_what_is_left_and_resume_restarts_from_it() -> None:
         (PainKind.STIFF, 2, Phase.PAUSED, None, None),
         (PainKind.SHARP, 1, Phase.HURT_NEXT, Outcome.HURT, None),
         (PainKind.SHOOTING, 8, Phase.HURT_NEXT, Outcome.HURT, None),
-        (PainKind.RADIATING, 2, Phase.ENDED, Outcome.HURT, End.SAFETY),
-        (PainKind.LEG_NUMBNESS, 0, Phase.ENDED, Outcome.HURT, End.SAFETY),
-        (PainKind.LEG_WEAKNESS, 3, Phase.ENDED, Outcome.HURT, End.SAFETY),
     ],
 )
 def test_what_a_pain_report_does(
@@ -113,6 +111,18 @@ def test_what_a_pain_report_does(
     assert step.rescreen is (end is End.SAFETY)
     if phase is Phase.PAUSED:
         assert step.state.left_ms == 4_000  # carries on where the hold stopped
+
+
+@pytest.mark.parametrize("kind", [PainKind.RADIATING, PainKind.LEG_NUMBNESS, PainKind.LEG_WEAKNESS])
+def test_leg_symptoms_end_the_routine_the_moment_they_are_named(kind: PainKind) -> None:
+    running = pl.apply(State(Phase.CARD), Action.TIMER, SIDE_PLANK, 3).state
+    hurt = pl.apply(running, Action.HURT, SIDE_PLANK, 3, left_ms=4_000)
+    named = pl.apply(hurt.state, Action.KIND, SIDE_PLANK, 3, value=kind)
+    # Recorded now, with no score: a "stop" or silence afterwards cannot lose it.
+    assert (named.state.phase, named.outcome, named.end) == (Phase.ENDED, Outcome.HURT, End.SAFETY)
+    assert named.report == (kind, None) and named.rescreen
+    at_once = pl.apply(running, Action.HURT, SIDE_PLANK, 3, value=kind, left_ms=4_000)
+    assert at_once.end is End.SAFETY and at_once.cancel_timer and at_once.report == (kind, None)
 
 
 def test_stop_asks_the_end_question_and_its_answer_ends_the_routine() -> None:
@@ -179,6 +189,11 @@ def test_the_player_words_mean_the_same_in_every_exercise_phase() -> None:
     assert intent_action(Phase.END_PAIN, Intent.DONE) is None
 
 
+def said(phase: Phase, text: str) -> tuple[Action | None, object]:
+    """What the player reads in a message, once it is understood."""
+    return read(phase, understand(text), text)
+
+
 @given(
     word=st.sampled_from(sorted(WORDS)),
     case=st.sampled_from([str.lower, str.upper, str.title, str.capitalize]),
@@ -189,7 +204,7 @@ def test_player_words_survive_case_emoji_and_padding(
     word: str, case: Callable[[str], str], before: str, after: str
 ) -> None:
     text = before + case(word) + after
-    action, _ = read(Phase.CARD, text)
+    action, _ = said(Phase.CARD, text)
     assert action is intent_action(Phase.CARD, WORDS[word]), text
 
 
@@ -202,13 +217,13 @@ def test_one_slip_of_a_key_is_forgiven(word: str, index: int) -> None:
     swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if swapped == word:
         return
-    assert read(Phase.RUNNING, swapped)[0] is read(Phase.RUNNING, word)[0], swapped
+    assert said(Phase.RUNNING, swapped)[0] is said(Phase.RUNNING, word)[0], swapped
 
 
 @given(st.text())
 def test_reading_any_text_never_raises(text: str) -> None:
     for phase in Phase:
-        read(phase, text)
+        said(phase, text)
     parse_pain_kind(text)
     wants_shorter(text)
 
@@ -253,4 +268,4 @@ def test_a_negated_kind_is_never_read(text: str) -> None:
 def test_a_pain_named_mid_exercise_is_it_hurt_with_its_kind(
     text: str, expected: tuple[Action | None, PainKind | None]
 ) -> None:
-    assert read(Phase.RUNNING, text) == expected
+    assert said(Phase.RUNNING, text) == expected

@@ -216,3 +216,15 @@ def test_any_text_is_understood_without_error(text: str) -> None:
     heard = understand(text)
     assert heard.pain is None or 0 <= heard.pain.value <= 10
     assert all(f.signal in Signal for f in heard.findings)
+
+
+def test_no_common_word_is_corrected_into_a_lexicon_word() -> None:
+    """'pick up a sock' must not read as 'shock': bench/real_words.py keeps the list whole."""
+    wordfreq = pytest.importorskip("wordfreq")
+    from bot.domain.understanding import corrected
+
+    common = wordfreq.top_n_list("en", 60_000)
+    changed = sorted(w for w in common if w.isalpha() and corrected(w) != w)
+    assert changed == [], "run bench/real_words.py"
+    assert understand("bent down to pick up a sock").findings == ()
+    assert understand("tinglng in my foot").leg is not None  # a real slip is still forgiven
