@@ -518,3 +518,13 @@ async def test_a_typed_score_answers_the_onboarding_pain_question(
     async with services.sessions() as s:
         user = await s.get(User, USER)
     assert user is not None and user.baseline_pain == value
+
+
+@pytest.mark.parametrize("said", ["done", "start", "it hurt", "skip"])
+async def test_routine_words_during_set_up_bring_the_open_question_back(
+    chat: Conversation, services: Services, app: App, clock: FrozenClock, said: str
+) -> None:
+    await _onboarding(chat, services, app, clock)
+    await chat.say(said)
+    assert "How strong is your back pain" in chat.last_text()
+    assert chat.last_text().startswith(t("onboarding.hint_pain"))

@@ -34,6 +34,7 @@ _NOT_IN_ROUTINE = frozenset(
     {Intent.SKIP, Intent.STOP, Intent.PAUSE, Intent.RESUME, Intent.NOT_TODAY, Intent.LATER}
 )
 _ROUTINE_WORDS = frozenset({Intent.DONE, Intent.HURT})  # about a routine: the open one's
+_ROUTINE_INTENTS = _ROUTINE_WORDS | {Intent.START} | _NOT_IN_ROUTINE
 _ELSEWHERE = frozenset({Stage.ROUTINE, Stage.MORNING, Stage.INTENT})
 _HEARD_LINES = {
     Heard.FLAG: "safety.asked_back",
@@ -218,6 +219,9 @@ async def _intent(turn: Turn) -> bool:
     intent, message, context = turn.heard.intent, turn.message, turn.context
     if turn.place.phase is not None and intent in _ROUTINE_WORDS:
         return False  # the open routine did not take it here: its hint says what does
+    asking = turn.dialog_hint.user if turn.dialog_hint is not None else None
+    if asking is not None and asking.onboarded_at is None and intent in _ROUTINE_INTENTS:
+        return False  # no routine before the set-up is done: the open question comes again
     if intent is Intent.START:
         await player.open_routine(context, turn.user_id, message.chat_id, message)
     elif intent is Intent.DONE:
