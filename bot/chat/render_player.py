@@ -257,6 +257,16 @@ def hurt(snap: Snapshot, report: tuple[PainKind, int | None] | None = None) -> R
     return "\n\n".join(lines), keyboard(buttons)
 
 
+AFTER_PREFIX = "af"  # "done" and "it hurt" told outside a routine (handlers.afterwards)
+
+
+def hurt_later_score(routine_id: int, idx: int, kind: str) -> Rendered:
+    """ "How strong was it?" about an exercise of a finished routine, with the 0–10 grid."""
+    data = f"{AFTER_PREFIX}:h:{routine_id}:{idx}:{kind}"
+    grid = [(str(n), f"{data}:{n}") for n in range(11)]
+    return t("player.hurt_pain"), keyboard([grid[:6], grid[6:]])
+
+
 def end_question(snap: Snapshot) -> Rendered:
     """ "How is your back right now?" with the 0–10 grid."""
     return t("player.end_pain"), _pain_grid(snap)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
+from bot.chat import render_player
 from bot.chat.dates import WEEKDAYS, when_text
 from bot.chat.keyboards import Button, chunked, keyboard
 from bot.db.tables import User
@@ -66,6 +67,10 @@ def question(view: View, now: datetime) -> Rendered:
             )
         case ob.Step.SAFETY:
             return _safety_question(view), keyboard(yes_no)
+        case ob.Step.HURT_SCORE:
+            return render_player.hurt_later_score(
+                int(data["routine"]), int(data["idx"]), str(data["kind"])
+            )
         case ob.Step.FLAG:
             flag = str(data["flag"])
             key = "safety.leg_question" if flag == ob.LEG else f"safety.{flag}"

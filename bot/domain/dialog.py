@@ -52,6 +52,7 @@ class Step(StrEnum):
     LEVEL = "level"
     SETTINGS = "settings"
     FLAG = "flag"  # one red-flag question asked back (or "is it your leg?"), yes or no
+    HURT_SCORE = "hurt_score"  # how strong an exercise of a finished routine hurt (typed too)
 
 
 class End(StrEnum):

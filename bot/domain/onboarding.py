@@ -42,6 +42,7 @@ from bot.domain.understanding import understand
 
 __all__ = [
     "CHANGEABLE",
+    "HURT_SCORE_ACTION",
     "LEG",
     "LEG_ACTION",
     "OFFSET_CHOICES",
@@ -369,6 +370,17 @@ def _settings(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     return hint(Step.SETTINGS, data)
 
 
+HURT_SCORE_ACTION = "hurt_score"  # Outcome.action: record the score in `data`
+
+
+def _hurt_score(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
+    """A typed answer to "how strong was it?" about an exercise of a finished routine."""
+    score = understand(event.text).pain if isinstance(event, Text) else None
+    if score is None:
+        return hint(Step.HURT_SCORE, data)
+    return Outcome(step=None, data={**data, "pain": score.value}, action=HURT_SCORE_ACTION)
+
+
 _HANDLERS = {
     Step.CONSENT: _consent,
     Step.SAFETY: safety_step,
@@ -388,4 +400,5 @@ _HANDLERS = {
     Step.SUMMARY: _summary,
     Step.CHANGE: _change,
     Step.SETTINGS: _settings,
+    Step.HURT_SCORE: _hurt_score,
 }

@@ -173,6 +173,24 @@ class OnboardingService:
             heard = Heard.UNSURE_LEG if flags == [ob.LEG] else Heard.FLAG
             return self._view(user, dialog, heard=heard)
 
+    async def ask_score(self, user_id: int, about: dict[str, Any]) -> bool:
+        """Keep "how strong was it?" open for a typed answer, unless another question is."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await UserRepo(s).get(user_id, for_update=True)
+            dialog = await s.get(Dialog, user_id)
+            if user is None or (dialog is not None and dialog.step != ob.Step.HURT_SCORE.value):
+                return False
+            await self._open(s, user_id, ob.Step.HURT_SCORE, dict(about), now)
+            return True
+
+    async def close(self, user_id: int, step: ob.Step) -> None:
+        """Close the open question if it is `step` (it was answered another way)."""
+        async with self.sessions.begin() as s:
+            await s.execute(
+                delete(Dialog).where(Dialog.user_id == user_id, Dialog.step == step.value)
+            )
+
     async def current(self, user_id: int) -> View | None:
         """The question the user is on, if any (to route free text)."""
         async with self.sessions.begin() as s:

@@ -528,3 +528,21 @@ async def test_routine_words_during_set_up_bring_the_open_question_back(
     await chat.say(said)
     assert "How strong is your back pain" in chat.last_text()
     assert chat.last_text().startswith(t("onboarding.hint_pain"))
+
+
+@pytest.mark.parametrize(("said", "value"), [("about a 5", 5), ("it was sharp, maybe 6", 6)])
+async def test_a_typed_score_answers_how_strong_a_past_exercise_hurt(
+    chat: Conversation, services: Services, app: App, clock: FrozenClock, said: str, value: int
+) -> None:
+    await _end_pain(chat, services, app, clock)
+    await chat.press("2")
+    await chat.say("it hurt")
+    await chat.press("Knees-down side plank")
+    await chat.press("💪 Muscles working")
+    assert chat.last_text() == t("player.hurt_pain")
+    await chat.say(said)
+    assert chat.last_text().startswith("Thank you — I'll take it into account")
+    first = (await records(services))[0]
+    assert (first.outcome, first.pain_kind, first.pain) == ("hurt", "ache", value)
+    async with services.sessions() as s:
+        assert await s.get(Dialog, USER) is None

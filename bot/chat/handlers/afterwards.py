@@ -13,12 +13,14 @@ from bot.chat.callbacks import acknowledge
 from bot.chat.context import Ctx
 from bot.chat.handlers import profile
 from bot.chat.keyboards import Button, chunked, keyboard
+from bot.domain.dialog import Step
 from bot.domain.safety import PainKind
+from bot.services.onboarding import View
 from bot.services.player import Afterwards
 from bot.texts import t
 from content.library import load_library
 
-PREFIX = "af"
+PREFIX = render.AFTER_PREFIX
 _KINDS = {"s": PainKind.SHARP, "l": PainKind.RADIATING, "a": PainKind.ACHE}
 _KIND_LABELS = {
     "s": "player.btn_kind_sharp",
@@ -95,12 +97,26 @@ async def on_button(update: Update, context: Ctx) -> None:
         await _record_hurt(query, message, context, routine_id, idx, PainKind.RADIATING, None)
         return
     if len(parts) == 4 and parts[3] in _KINDS:
-        grid = [(str(n), f"{query.data}:{n}") for n in range(11)]
-        await message.edit_text(t("player.hurt_pain"), reply_markup=keyboard([grid[:6], grid[6:]]))
+        text, markup = render.hurt_later_score(routine_id, idx, parts[3])
+        await message.edit_text(text, reply_markup=markup)
+        # A typed "about a 5" answers it too (see the router's dialog stage).
+        about = {"routine": routine_id, "idx": idx, "kind": parts[3]}
+        await context.services.onboarding.ask_score(query.from_user.id, about)
         return
     if len(parts) == 5 and parts[3] in _KINDS and parts[4].isdigit() and int(parts[4]) <= 10:
         kind = _KINDS[parts[3]]
         await _record_hurt(query, message, context, routine_id, idx, kind, int(parts[4]))
+
+
+async def record_typed_score(message: Message, context: Ctx, user_id: int, about: View) -> None:
+    """A typed answer to the score question kept open by `ask_score`."""
+    data = about.data
+    kind = _KINDS.get(str(data.get("kind")), PainKind.ACHE)
+    outcome = await context.services.player.hurt_later(
+        user_id, int(data["routine"]), int(data["idx"]), kind, int(data["pain"])
+    )
+    key = "player.after_stale" if outcome is Afterwards.ALREADY else "player.hurt_later_recorded"
+    await message.reply_text(t(key))
 
 
 async def _record_hurt(
@@ -113,6 +129,7 @@ async def _record_hurt(
     pain: int | None,
 ) -> None:
     user_id = query.from_user.id
+    await context.services.onboarding.close(user_id, Step.HURT_SCORE)
     outcome = await context.services.player.hurt_later(user_id, routine_id, idx, kind, pain)
     await message.edit_reply_markup(reply_markup=None)
     if outcome is Afterwards.ALREADY:

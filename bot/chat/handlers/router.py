@@ -113,8 +113,8 @@ async def _safety(turn: Turn) -> bool:
         )
         await _show_heard(turn, view)
         return True
-    if turn.place.phase in _HURT_PHASES:
-        return False  # sharp pain in an exercise: the routine stops it (its own flow)
+    if turn.place.phase in _HURT_PHASES or turn.place.dialog is ob.Step.HURT_SCORE:
+        return False  # sharp pain in an exercise, or its score asked: the step's own flow
     # Sharp pain outside an exercise: noted against the exercise the person names.
     last = await services.player.last_routine(turn.user_id)
     if last is None or not last.exercises:
@@ -184,6 +184,9 @@ async def _dialog(turn: Turn) -> bool:
             resume=resume if isinstance(resume, dict) else None,
             dedupe=False,
         )
+        return True
+    if view.action == ob.HURT_SCORE_ACTION:
+        await afterwards.record_typed_score(turn.message, turn.context, turn.user_id, view)
         return True
     await profile.show(turn.message, view, turn.context, name=turn.name)
     if view.end == ob.End.START_NOW:
