@@ -3,6 +3,9 @@
 A user picks weekdays and a wall-clock time in their IANA zone. Each chosen local date has
 one fire time; the services layer stores the next one as a row and records a push once per
 user and local date, so this module only has to answer "which local date next, and when".
+
+The day is over once its routine is behind the person (done, stopped, or declined with "not
+today"): that local date gets no push and no reminder, and the next due morning is a later one.
 """
 
 from __future__ import annotations
@@ -12,10 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.domain.player import End
+
 __all__ = [
+    "DAY_OVER_ENDS",
     "Due",
     "Pause",
     "PauseChoice",
+    "closes_day",
+    "day_over",
     "local_fire_time",
     "next_due",
     "pause_until",
@@ -26,6 +34,11 @@ __all__ = [
 
 _SEARCH_DAYS = 16  # one day back, a full week, plus slack: a chosen weekday is always inside
 _MAX_SNOOZE = timedelta(days=1)
+
+# Routine ends that put their local date behind the person: they did it, stopped it, or said
+# "not today". A safety stop does not (the safety screen decides what comes next), and a routine
+# only expires once its day has passed.
+DAY_OVER_ENDS = frozenset({End.DONE, End.STOPPED, End.DECLINED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,21 @@ def local_fire_time(local_date: date, at: time, tz: ZoneInfo) -> datetime:
     return hi
 
 
+def closes_day(end: str) -> bool:
+    """Whether a routine that ended this way puts its local date behind the person."""
+    return end in DAY_OVER_ENDS
+
+
+def day_over(local_date: date, last_over: date | None) -> bool:
+    """Whether a push or reminder for `local_date` must not go out, the day being behind them.
+
+    `last_over` is the newest local date of a routine that ended in DAY_OVER_ENDS. That date is
+    over, and so is every earlier one: a push for yesterday sent late is no use once today's
+    routine is done.
+    """
+    return last_over is not None and local_date <= last_over
+
+
 def next_due(
     now_utc: datetime,
     *,
@@ -111,14 +139,16 @@ def next_due(
     at: time,
     paused_until: datetime | None = None,
     last_local_date: date | None = None,
+    last_over: date | None = None,
 ) -> Due | None:
     """The next push after `now_utc`, or None if no weekday is chosen.
 
     The answer is the earliest local date that is a chosen weekday (0=Monday) whose fire
     time is strictly after `now_utc`, later than `last_local_date` (a date already pushed
-    is never returned again, even if its time comes round again after a zone change), and
-    whose fire time is at or after `paused_until`. An indefinite pause (`Pause(None)`) has
-    no next push: do not call this while one is active.
+    is never returned again, even if its time comes round again after a zone change), not
+    over (later than `last_over`, see `day_over`: a routine done at 06:00 takes that day's
+    07:00 push with it), and whose fire time is at or after `paused_until`. An indefinite
+    pause (`Pause(None)`) has no next push: do not call this while one is active.
     """
     _require_aware("now_utc", now_utc)
     if paused_until is not None:
@@ -132,8 +162,9 @@ def next_due(
     # A date's fire time falls on that local date, so nothing before the floor's local
     # date can qualify; start one day earlier to be safe around midnight gaps.
     start = floor.astimezone(zone).date() - timedelta(days=1)
-    if last_local_date is not None:
-        start = max(start, last_local_date + timedelta(days=1))
+    for settled in (last_local_date, last_over):
+        if settled is not None:
+            start = max(start, settled + timedelta(days=1))
     for offset in range(_SEARCH_DAYS):
         local_date = start + timedelta(days=offset)
         if local_date.weekday() not in days:

@@ -9,10 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.player import End
 from bot.domain.schedule import (
     Due,
     Pause,
     PauseChoice,
+    closes_day,
+    day_over,
     local_fire_time,
     next_due,
     pause_until,
@@ -160,6 +163,40 @@ def due(zone: str, year: int, month: int, day: int, hour: int, minute: int) -> D
             {"days": EVERY_DAY, "last_local_date": date(2026, 11, 15)},
             due("Europe/London", 2026, 11, 16, 7, 30),
         ),
+        # Today's routine is behind her (done at 06:00): today's push goes with it.
+        (
+            local("Europe/London", 2026, 11, 16, 6, 0),
+            {"days": EVERY_DAY, "last_over": date(2026, 11, 16)},
+            due("Europe/London", 2026, 11, 17, 7, 30),
+        ),
+        # ... on to the next chosen day, not merely the next date.
+        (
+            local("Europe/London", 2026, 11, 16, 6, 0),
+            {"days": frozenset({MON, WED, FRI}), "last_over": date(2026, 11, 16)},
+            due("Europe/London", 2026, 11, 18, 7, 30),
+        ),
+        # Yesterday's routine leaves today alone.
+        (
+            local("Europe/London", 2026, 11, 16, 6, 0),
+            {"days": EVERY_DAY, "last_over": date(2026, 11, 15)},
+            due("Europe/London", 2026, 11, 16, 7, 30),
+        ),
+        # Pushed up to yesterday, today over: the later of the two counts.
+        (
+            local("Europe/London", 2026, 11, 16, 6, 0),
+            {
+                "days": EVERY_DAY,
+                "last_local_date": date(2026, 11, 15),
+                "last_over": date(2026, 11, 16),
+            },
+            due("Europe/London", 2026, 11, 17, 7, 30),
+        ),
+        # The day is the user's: Monday 06:00 in Kolkata is Sunday 00:30 UTC.
+        (
+            local("Asia/Kolkata", 2026, 11, 16, 6, 0),
+            {"tz": "Asia/Kolkata", "days": EVERY_DAY, "last_over": date(2026, 11, 16)},
+            due("Asia/Kolkata", 2026, 11, 17, 7, 30),
+        ),
         # Paused until tomorrow 07:00: today's push is skipped, tomorrow's 07:30 counts.
         (
             local("Europe/London", 2026, 11, 16, 6, 0),
@@ -265,6 +302,7 @@ def _exists(day: date, at: time, zone: ZoneInfo) -> bool:
     days=st.frozensets(st.integers(0, 6), min_size=1),
     at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
     last_back=st.none() | st.integers(-3, 3),
+    over_back=st.none() | st.integers(-3, 1),
     pause_hours=st.none() | st.integers(-48, 24 * 10),
 )
 def test_next_due_properties(
@@ -273,20 +311,29 @@ def test_next_due_properties(
     days: frozenset[int],
     at: time,
     last_back: int | None,
+    over_back: int | None,
     pause_hours: int | None,
 ) -> None:
     zone = ZoneInfo(zone_name)
     today = now.astimezone(zone).date()
     last = None if last_back is None else today + timedelta(days=last_back)
+    over = None if over_back is None else today + timedelta(days=over_back)
     paused = None if pause_hours is None else now + timedelta(hours=pause_hours)
     result = next_due(
-        now, tz=zone_name, days=days, at=at, paused_until=paused, last_local_date=last
+        now,
+        tz=zone_name,
+        days=days,
+        at=at,
+        paused_until=paused,
+        last_local_date=last,
+        last_over=over,
     )
     assert result is not None
     assert result.due_utc > now
     assert result.due_utc.tzinfo is UTC
     assert result.local_date.weekday() in days
     assert last is None or result.local_date > last
+    assert not day_over(result.local_date, over)
     assert paused is None or result.due_utc >= paused
     wall = result.due_utc.astimezone(zone)
     assert wall.date() == result.local_date
@@ -302,11 +349,46 @@ def test_next_due_properties(
         qualifies = (
             day.weekday() in days
             and (last is None or day > last)
+            and not day_over(day, over)
             and fire > now
             and (paused is None or fire >= paused)
         )
         assert not qualifies, day
         day += timedelta(days=1)
+
+
+# --------------------------------------------------------------------------- the day is over
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [
+        (End.DONE, True),
+        (End.STOPPED, True),
+        # "Not today" is the person's word for the day, like "Skip today" under a push.
+        (End.DECLINED, True),
+        # The safety screen decides what comes next; an expired routine's day has passed.
+        (End.SAFETY, False),
+        (End.EXPIRED, False),
+        ("open", False),
+    ],
+)
+def test_closes_day(end: str, expected: bool) -> None:
+    assert closes_day(end) is expected
+
+
+@pytest.mark.parametrize(
+    ("local_date", "last_over", "expected"),
+    [
+        (date(2026, 11, 21), None, False),  # no routine behind her yet
+        (date(2026, 11, 21), date(2026, 11, 20), False),  # yesterday's leaves today open
+        (date(2026, 11, 21), date(2026, 11, 21), True),  # today's is done: no push, no nudge
+        # A late push for yesterday is no use once today's routine is done.
+        (date(2026, 11, 20), date(2026, 11, 21), True),
+    ],
+)
+def test_day_over(local_date: date, last_over: date | None, expected: bool) -> None:
+    assert day_over(local_date, last_over) is expected
 
 
 # --------------------------------------------------------------------------- snooze, window
