@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -187,7 +188,12 @@ class Push(Base):
 
 
 class MorningPain(Base):
-    """The 0–10 answer to "How is your back this morning?", once per user and local day."""
+    """The 0–10 answer to "How is your back this morning?", once per user and local day.
+
+    It says whether today's morning question is answered (the first answer counts here);
+    every answer, and every other pain report, is also a row of `pain_reports`, which the plan,
+    the routine builder and /progress read.
+    """
 
     __tablename__ = "morning_pain"
 
@@ -242,6 +248,9 @@ class PlayedRoutine(Base):
     ended_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
     end_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    # The answer to "How did that feel?" (bot.domain.feel.Feel: easy | right | hard), once.
+    feel: Mapped[str | None] = mapped_column(String(8))
+    feel_at: Mapped[datetime | None]
     # What the plan changed when this routine was built (bot.domain.adaptation.Change as
     # JSON), shown on its intro card.
     plan_notes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
@@ -286,6 +295,40 @@ class ExerciseRecord(Base):
     pain_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_exercise_records_user_id_local_date", "user_id", "local_date"),)
+
+
+class PainReport(Base):
+    """One pain report, whatever brought it: the one stream every reader of pain uses.
+
+    `kind` and `source` are bot.domain.pain.ReportKind and Source; `local_date` is the user's
+    day the report is about (the morning's, the routine's, or the day it was told).
+    """
+
+    __tablename__ = "pain_reports"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date)
+    # baseline | morning | during | end | now
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    # onboarding | settings | morning_question | rest_day_question | typed | end_question | hurt
+    source: Mapped[str] = mapped_column(String(20))
+    # The routine (and exercise) an end or during report belongs to.
+    routine_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("routines.id", ondelete="CASCADE"),
+    )
+    exercise_id: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        # The newest report of a user (or of a batch of users) is one index scan.
+        Index("ix_pain_reports_user_id_at", "user_id", "at"),
+        CheckConstraint("value BETWEEN 0 AND 10", name="value_range"),
+    )
 
 
 class RoutineTimer(Base):

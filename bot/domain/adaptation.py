@@ -1,7 +1,8 @@
 """Adapting the plan to "done" and "it hurt" (issue 7): pure, deterministic rules.
 
 :func:`adapt` folds the user's new events (finished routines, morning pain answers, symptom
-reports) into the plan, in the order of their key (``at``, then morning < symptom < routine).
+reports, "how did that feel?" answers, typed pain scores) into the plan, in the order of their
+key (``at``, then morning < symptom < routine < feel < note).
 The plan remembers the key of the newest event it applied (``Plan.applied_through``) and
 skips anything at or before it, so the caller may pass the whole recent history every time:
 applying the same routine twice never progresses twice. Events are applied on their own
@@ -18,16 +19,26 @@ Rules (DESIGN.md "Safety rules the product encodes"):
   returns at its starting dose. The same for any other hurt above 5. Leg symptoms
   also block routines until the red-flag screen is clear (:func:`clear_rescreen`).
 * It hurt as an ache (or stiffness), pain 5 or less: one dose step lighter at once.
+* A day whose pain during an exercise or at the end of the routine went above 5 (a hurt above
+  5 included, or a typed score above 5 that day) earns nothing: no step up for any exercise
+  after it, and every run of easy routines starts again.
 * The next morning decides (the first morning answer 1-2 days after the routine): 2 or more
   above the baseline -> every strength dose one step lighter and an exercise that ached one
-  rung down its ladder; settled -> exercises done with pain 0-3 count one more easy routine,
-  and the second easy routine in a row earns a dose step, or at the ceiling the next rung up
-  (at its starting dose; dose steps: ``bot.domain.adaptation_dose``). No morning answer in
-  time, a skip, a stop, unknown pain, pain 4-5 or gentle days break the run.
+  rung down its ladder; above the baseline by any amount -> not settled, no step up for any
+  exercise; at or below the baseline -> settled. A typed score on a later day, worse than the
+  baseline, judges the same way before the morning answer comes; a second, worse answer about
+  a morning already used judges again.
+* Progress is asked, not guessed: after a settled morning, exercises done with pain 0-3 count
+  one more easy routine only if the person said the routine felt easy ("How did that feel?");
+  the second in a row earns a dose step, or at the ceiling the next rung up (at its starting
+  dose; dose steps: ``bot.domain.adaptation_dose``). No morning answer (no answer is not
+  "settled"), no "easy", a skip, a stop, unknown pain, pain 4-5 or gentle days break the run.
 * Three skips in a row of the same exercise -> an offer to swap it for a same-category
   alternative (:func:`accept_swap` applies it).
 * Morning pain 7 or more -> gentle days only until two mornings in a row at 5 or less; after
   14 gentle days the ``see_professional`` flag is raised.
+* Pain 7 or more today, from any source (the newest report of the pain stream, however it
+  came) -> a gentle day: :func:`bot.domain.pain.day_load`, applied where the routine is built.
 * Six routines over at least 11 days since the last level change or offer, mostly done
   (80 %) with no hurt and pain 0-3 -> an offer to move up a level (:func:`accept_level_up`).
   Three routines with a hurt among those since the last level change (at most the last six)
@@ -57,11 +68,13 @@ from bot.domain.adaptation_model import (
     Event,
     EventKey,
     ExercisePlan,
+    FeelReport,
     ItemRecord,
     MorningReport,
     Offer,
     OfferKind,
     Outcome,
+    PainNote,
     Plan,
     Reason,
     RoutineRecord,
@@ -77,11 +90,13 @@ __all__ = [
     "ChangeKind",
     "Event",
     "ExercisePlan",
+    "FeelReport",
     "ItemRecord",
     "MorningReport",
     "Offer",
     "OfferKind",
     "Outcome",
+    "PainNote",
     "Plan",
     "Reason",
     "RescreenRequiredError",
@@ -94,10 +109,9 @@ __all__ = [
     "adapt",
     "clear_rescreen",
     "routine_inputs",
-    "settle_quiet",
 ]
 
-_RANK = {MorningReport: 0, SymptomReport: 1, RoutineRecord: 2}
+_RANK = {MorningReport: 0, SymptomReport: 1, RoutineRecord: 2, FeelReport: 3, PainNote: 4}
 
 
 def adapt(
@@ -111,18 +125,6 @@ def adapt(
     fold = Fold(plan, library, baseline)
     for key, event in _new_events(plan.applied_through, history):
         fold.apply(key, event)
-    return _result(fold.plan(), fold.changes, fold.offers, today)
-
-
-def settle_quiet(plan: Plan, library: Library, baseline: int, today: date) -> Adaptation:
-    """Before building today's routine: a quiet routine of an earlier day counts as settled.
-
-    After a routine with no hurt and an end pain under 4 the bot does not ask about the next
-    morning, so silence means the back was fine. Kept out of :func:`adapt`, whose result must
-    not depend on the day it is called.
-    """
-    fold = Fold(plan, library, baseline)
-    fold.settle_quiet(today)
     return _result(fold.plan(), fold.changes, fold.offers, today)
 
 

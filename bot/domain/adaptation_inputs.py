@@ -14,9 +14,10 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.adaptation_model import Plan
+from bot.domain.pain import builder_pain
 from content.library import Library
 from content.model import Done, Dose
-from content.routines import GENTLE_PAIN, RoutineRequest
+from content.routines import RoutineRequest
 
 __all__ = [
     "RescreenRequiredError",
@@ -36,7 +37,8 @@ class RoutineInputs(BaseModel):
     """What the plan tells the routine builder today (``content.routines.RoutineRequest``).
 
     ``gentle_only`` has no field of its own in the request: :meth:`request` raises the pain
-    to the builder's gentle threshold instead. ``blocked``: build nothing, screen first.
+    to the builder's gentle threshold instead (as any day at pain 7+ is). ``blocked``: build
+    nothing, screen first.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -62,7 +64,7 @@ class RoutineInputs(BaseModel):
         return RoutineRequest.model_validate(
             {
                 "level": self.level,
-                "pain": max(pain, GENTLE_PAIN) if self.gentle_only else pain,
+                "pain": builder_pain(pain, plan_gentle=self.gentle_only),
                 "minutes": minutes,
                 "today": self.today,
                 "history": tuple(history),

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from bot.domain.feel import Feel
+from bot.domain.pain import ReportKind
 from bot.domain.safety import PainKind
 from content.model import Dose
 
@@ -23,11 +25,13 @@ __all__ = [
     "Event",
     "EventKey",
     "ExercisePlan",
+    "FeelReport",
     "ItemRecord",
     "MorningReport",
     "Offer",
     "OfferKind",
     "Outcome",
+    "PainNote",
     "PendingRoutine",
     "Plan",
     "Reason",
@@ -35,6 +39,7 @@ __all__ = [
     "RoutineSummary",
     "Symptom",
     "SymptomReport",
+    "Verdict",
 ]
 
 Pain = Annotated[int, Field(ge=0, le=10)]
@@ -105,9 +110,30 @@ class SymptomReport(_Frozen):
     symptom: Symptom
 
 
-Event = RoutineRecord | MorningReport | SymptomReport
+class FeelReport(_Frozen):
+    """The answer to "How did that feel?" about the routine of ``local_date``."""
+
+    at: AwareDatetime
+    local_date: date
+    feel: Feel
+
+
+class PainNote(_Frozen):
+    """A pain score told outside the morning and routine questions (typed: now, during).
+
+    ``kind`` is what the person said it was about; ``local_date`` the day it was told.
+    """
+
+    at: AwareDatetime
+    local_date: date
+    kind: ReportKind
+    pain: Pain
+
+
+Event = RoutineRecord | MorningReport | SymptomReport | FeelReport | PainNote
 EventKey = tuple[AwareDatetime, int]
-"""Orders events: their ``at``, then morning < symptom < routine for equal instants."""
+"""Orders events: their ``at``, then morning < symptom < routine < feel < note for equal
+instants."""
 
 
 # --------------------------------------------------------------------------- the plan
@@ -116,7 +142,8 @@ EventKey = tuple[AwareDatetime, int]
 class ExercisePlan(_Frozen):
     """Where the user stands on one ladder: the rung (``exercise_id``) and its dose.
 
-    ``easy_streak`` counts routines in a row done with pain 0-3 and a settled next morning;
+    ``easy_streak`` counts routines in a row done with pain 0-3, said to feel easy, and
+    followed by a settled next morning;
     ``skip_streak`` counts skips in a row. ``held_until``: no climbing up the ladder before
     this date (set when the exercise moved down after it hurt).
     """
@@ -131,7 +158,8 @@ class ExercisePlan(_Frozen):
 class PendingRoutine(_Frozen):
     """The last routine, waiting for the next morning's verdict.
 
-    ``easy``: exercises done with pain 0-3 that earn a step if the morning is settled;
+    ``easy``: exercises done with pain 0-3 that earn a step if the person said the routine
+    felt easy (``feel``) and the morning is settled; empty after a day with pain above 5.
     ``ached``: exercises that ached (made lighter at once) and move down their ladder if the
     morning is worse.
     """
@@ -139,9 +167,23 @@ class PendingRoutine(_Frozen):
     local_date: date
     easy: tuple[str, ...] = ()
     ached: tuple[str, ...] = ()
-    # No hurt and an end pain under 4: the bot does not ask about the next morning, so a
-    # morning with nothing reported counts as settled.
-    quiet: bool = False
+    feel: Feel | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_quiet(cls, data: Any) -> Any:
+        # Plans stored before migration 0006 say whether silence counted as settled; it no
+        # longer does (no answer is not "settled"), so the flag is read and forgotten.
+        if isinstance(data, dict) and "quiet" in data:
+            return {key: value for key, value in data.items() if key != "quiet"}
+        return data
+
+
+class Verdict(_Frozen):
+    """The morning that judged the last routine, and its worst answer that day so far."""
+
+    local_date: date
+    pain: Pain
 
 
 class RoutineSummary(_Frozen):
@@ -164,7 +206,8 @@ class Plan(_Frozen):
     * ``gentle_since``: gentle days only (walking, mobility, stretches) since this date;
       ``calm_mornings`` counts mornings in a row at 5 or less while gentle.
     * ``blocked_for_rescreen``: no routine until the red-flag screen is clear again.
-    * ``pending``, ``recent``, ``level_since``: bookkeeping for the morning and level rules.
+    * ``pending``, ``verdict``, ``morning_on``, ``recent``, ``level_since``: bookkeeping for
+      the morning and level rules (``morning_on``: the date of the newest morning answer).
     * ``applied_through``: the key of the newest event already applied; older ones are
       skipped, which makes :func:`bot.domain.adaptation.adapt` idempotent.
     """
@@ -177,6 +220,8 @@ class Plan(_Frozen):
     calm_mornings: Count = 0
     blocked_for_rescreen: bool = False
     pending: PendingRoutine | None = None
+    verdict: Verdict | None = None
+    morning_on: date | None = None
     recent: tuple[RoutineSummary, ...] = ()
     level_since: date | None = None
     applied_through: EventKey | None = None
@@ -222,12 +267,12 @@ class ChangeKind(StrEnum):
 class Reason(StrEnum):
     """Why it changed; a stable code the chat layer turns into a sentence."""
 
-    EARNED = "earned"  # done twice in a row with pain 0-3 and settled mornings
+    EARNED = "earned"  # said "easy" twice in a row, pain 0-3, and settled next mornings
     HURT_SHARP = "hurt_sharp"  # sharp, shooting or into the leg
     HURT_TOO_MUCH = "hurt_too_much"  # it hurt (not sharp) with pain above 5
     HURT_ACHE = "hurt_ache"  # it hurt as an ache, pain 5 or less
     PAIN_TOO_HIGH = "pain_too_high"  # done, but with pain above 5
-    MORNING_WORSE = "morning_worse"  # next morning 2 or more above the baseline
+    MORNING_WORSE = "morning_worse"  # next morning (or a later report) 2+ above the baseline
     MORNING_SEVERE = "morning_severe"  # morning pain 7 or more
     MORNING_EASED = "morning_eased"  # morning pain 5 or less twice in a row
     RED_FLAG_SYMPTOM = "red_flag_symptom"  # leg, bladder or bowel symptoms reported

@@ -18,18 +18,23 @@ from bot.domain.adaptation_model import (
     Event,
     EventKey,
     ExercisePlan,
+    FeelReport,
     ItemRecord,
     MorningReport,
     Offer,
     OfferKind,
     Outcome,
+    PainNote,
     PendingRoutine,
     Plan,
     Reason,
     RoutineRecord,
     RoutineSummary,
     SymptomReport,
+    Verdict,
 )
+from bot.domain.feel import Feel
+from bot.domain.pain import SEVERE_PAIN
 from bot.domain.player import LEG_KINDS
 from bot.domain.safety import needs_rescreen
 from content.library import Library
@@ -60,19 +65,18 @@ FINE_PAIN = 3
 """Pain up to this during or right after an exercise is fine and can earn progress."""
 TOO_MUCH_PAIN = 5
 """Pain above this is too much."""
-MORNING_CHECK_PAIN = 4
-"""From this end pain (or after a hurt) the bot asks how the back is the next morning."""
 WORSE_BY = 2
-"""A next morning this many points above the baseline (or more) is worse."""
+"""A next morning this many points above the baseline (or more) makes the plan lighter; any
+amount above the baseline is not settled (no step up)."""
 NEXT_MORNING_DAYS = 2
 """A morning answer this many days after a routine, at most, still judges it."""
 EARN_AFTER = 2
-"""Easy routines in a row that earn one step of progress."""
+"""Routines in a row said to feel easy (each with a settled next morning) that earn a step."""
 HOLD_DAYS = 7
 """After a hurt, the exercise stays down (or out) at least this long."""
 SKIPS_FOR_OFFER = 3
 SWAP_ALTERNATIVES = 3
-SEVERE_MORNING = 7
+SEVERE_MORNING = SEVERE_PAIN
 """Morning pain from which only gentle days are planned."""
 CALM_MORNING = 5
 CALM_MORNINGS_TO_LEAVE = 2
@@ -109,6 +113,14 @@ def _worst_items(record: RoutineRecord) -> dict[str, ItemRecord]:
     return worst
 
 
+def _too_much(record: RoutineRecord) -> bool:
+    """Whether any pain of the routine, during an exercise or at its end, was above 5."""
+    pains = [item.pain for item in record.items if item.pain is not None]
+    if record.end_pain is not None:
+        pains.append(record.end_pain)
+    return any(pain > TOO_MUCH_PAIN for pain in pains)
+
+
 class Fold:
     """Mutable working copy of a plan while events are applied; ``plan()`` freezes it."""
 
@@ -122,6 +134,8 @@ class Fold:
         self.calm = plan.calm_mornings
         self.blocked = plan.blocked_for_rescreen
         self.pending = plan.pending
+        self.verdict = plan.verdict
+        self.morning_on = plan.morning_on
         self.recent = plan.recent
         self.level_since = plan.level_since
         self.cursor = plan.applied_through
@@ -155,6 +169,8 @@ class Fold:
             calm_mornings=self.calm,
             blocked_for_rescreen=self.blocked,
             pending=self.pending,
+            verdict=self.verdict,
+            morning_on=self.morning_on,
             recent=self.recent,
             level_since=self.level_since,
             applied_through=self.cursor,
@@ -171,6 +187,10 @@ class Fold:
             self._block(on, Reason.RED_FLAG_SYMPTOM, {"symptom": event.symptom.value})
         elif isinstance(event, MorningReport):
             self._morning(event)
+        elif isinstance(event, FeelReport):
+            self._feel(event)
+        elif isinstance(event, PainNote):
+            self._note(event)
         else:
             self._routine(event)
 
@@ -178,29 +198,83 @@ class Fold:
         on, pain = report.local_date, report.pain
         # A routine done on a gentle day earns nothing, even if this morning ends them.
         gentle = self.gentle_since is not None
-        self._gentle(on, pain)
+        self._gentle(on, pain, again=on == self.morning_on)
         gentle = gentle or self.gentle_since is not None
+        self.morning_on = on
         pending = self.pending
         if pending is None or on <= pending.local_date:
-            return  # nothing to judge, or an answer given later on the routine's own day
+            # Nothing to judge, or an answer given later on the routine's own day; a second,
+            # worse answer about a morning that judged a routine judges it again.
+            self._rejudge(on, pain)
+            return
         self.pending = None
         if (on - pending.local_date).days > NEXT_MORNING_DAYS:
-            self._reset_streaks(pending.easy)
-        elif pain >= self.baseline + WORSE_BY:
+            self._reset_all()  # too late to speak for that routine: the run is broken
+            return
+        self.verdict = Verdict(local_date=on, pain=pain)
+        if pain >= self.baseline + WORSE_BY:
             self._worse(pending, on, pain)
+        elif pain > self.baseline:
+            self._reset_all()  # not settled: no step up for any exercise
         elif gentle:
-            self._reset_streaks(pending.easy)
+            self._reset_all()
         else:
             self._settled(pending, on)
 
-    def _gentle(self, on: date, pain: int) -> None:
+    def _rejudge(self, on: date, pain: int) -> None:
+        verdict = self.verdict
+        if verdict is None or verdict.local_date != on or pain <= verdict.pain:
+            return
+        self.verdict = Verdict(local_date=on, pain=pain)
+        if pain >= self.baseline + WORSE_BY > verdict.pain:
+            self._worse(PendingRoutine(local_date=on), on, pain)
+        elif pain > self.baseline >= verdict.pain:
+            self._reset_all()
+
+    def _feel(self, report: FeelReport) -> None:
+        """ "How did that feel?" answered: it belongs to the routine of its date (first counts)."""
+        pending = self.pending
+        if pending is not None and pending.local_date == report.local_date and not pending.feel:
+            self.pending = pending.model_copy(update={"feel": report.feel})
+
+    def _note(self, note: PainNote) -> None:
+        """A typed score: on the routine's day, above 5 stops any step up from it; on a later
+        day it is how the back is since, judged as the next morning is (never as settled).
+        """
+        pending, on, pain = self.pending, note.local_date, note.pain
+        if pending is None or on < pending.local_date:
+            return
+        if on == pending.local_date:
+            if pain > TOO_MUCH_PAIN:
+                self._reset_all()
+                self.pending = pending.model_copy(update={"easy": ()})
+            return
+        if pain <= self.baseline:
+            return  # only the morning answer can say "settled"
+        self.pending = None
+        if (on - pending.local_date).days <= NEXT_MORNING_DAYS and pain >= (
+            self.baseline + WORSE_BY
+        ):
+            self.verdict = Verdict(local_date=on, pain=pain)
+            self._worse(pending, on, pain)
+        else:
+            self._reset_all()
+
+    def _gentle(self, on: date, pain: int, *, again: bool) -> None:
+        """Gentle days from a morning at 7+ until two calm mornings in a row.
+
+        ``again``: a second answer about the same morning; it can end a calm run, not add to it.
+        """
         if pain >= SEVERE_MORNING:
             self.calm = 0
             if self.gentle_since is None:
                 self.gentle_since = on
                 self._change(ChangeKind.GENTLE_ON, Reason.MORNING_SEVERE, on, params={"pain": pain})
         elif self.gentle_since is not None:
-            self.calm = self.calm + 1 if pain <= CALM_MORNING else 0
+            if pain > CALM_MORNING:
+                self.calm = 0
+            elif not again:
+                self.calm += 1
             if self.calm >= CALM_MORNINGS_TO_LEAVE:
                 self.gentle_since = None
                 self.calm = 0
@@ -219,9 +293,14 @@ class Fold:
             exercise = self.library.get(pin.exercise_id)
             if root not in moved and exercise.category is Category.STRENGTH:
                 self._lighter(root, on, Reason.MORNING_WORSE, params)
-        self._reset_streaks([pin.exercise_id for pin in self.pins.values()])
+        self._reset_all()
 
     def _settled(self, pending: PendingRoutine, on: date) -> None:
+        if pending.feel is not Feel.EASY:
+            # Progress is asked, not guessed: "about right", "hard" or no answer earn nothing,
+            # and the two "easy" answers a step needs come in a row.
+            self._reset_all()
+            return
         for exercise_id in pending.easy:
             root = ladder_root(self.library, exercise_id)
             pin = self.pins.get(root)
@@ -235,8 +314,8 @@ class Fold:
     def _routine(self, record: RoutineRecord) -> None:
         on = record.local_date
         if self.pending is not None:
-            # No morning answer and no settle_quiet() between the two routines: run broken.
-            self._reset_streaks(self.pending.easy)
+            # No morning answer between the two routines: not settled, the run is broken.
+            self._reset_all()
             self.pending = None
         easy: list[str] = []
         ached: list[str] = []
@@ -249,25 +328,13 @@ class Fold:
                 easy.append(exercise_id)
             elif verdict == "ached":
                 ached.append(exercise_id)
-        quiet = (record.end_pain is None or record.end_pain < MORNING_CHECK_PAIN) and not any(
-            item.outcome is Outcome.HURT for item in items.values()
-        )
-        self.pending = PendingRoutine(
-            local_date=on, easy=tuple(easy), ached=tuple(ached), quiet=quiet
-        )
+        if _too_much(record):
+            # During or end pain above 5 (a hurt above 5 included): no step up for any exercise
+            # after this day, and every run starts again.
+            self._reset_all()
+            easy = []
+        self.pending = PendingRoutine(local_date=on, easy=tuple(easy), ached=tuple(ached))
         self._level(record, items, on)
-
-    def settle_quiet(self, today: date) -> None:
-        """A quiet routine from an earlier day, with no morning report since: settled."""
-        pending = self.pending
-        if pending is None or not pending.quiet or today <= pending.local_date:
-            return
-        if (today - pending.local_date).days > NEXT_MORNING_DAYS + 1:
-            # Too long ago to speak for the back of today: the run simply ends.
-            self._reset_streaks(pending.easy)
-        else:
-            self._settled(pending, pending.local_date + timedelta(days=1))
-        self.pending = None
 
     def _item(
         self, exercise_id: str, item: ItemRecord, on: date
@@ -397,11 +464,10 @@ class Fold:
     def _update(self, root: str, **fields: int) -> None:
         self.pins[root] = self.pins[root].model_copy(update=fields)
 
-    def _reset_streaks(self, exercise_ids: Iterable[str]) -> None:
-        for exercise_id in exercise_ids:
-            root = ladder_root(self.library, exercise_id)
-            pin = self.pins.get(root)
-            if pin is not None and pin.exercise_id == exercise_id:
+    def _reset_all(self) -> None:
+        """Every run of easy routines starts again (runs count routines in a row)."""
+        for root, pin in self.pins.items():
+            if pin.easy_streak:
                 self._update(root, easy_streak=0)
 
     def _block(self, on: date, reason: Reason, params: Mapping[str, str | int]) -> None:

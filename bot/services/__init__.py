@@ -13,6 +13,7 @@ from bot.db.engine import make_engine, make_sessions
 from bot.db.tables import User
 from bot.services.clock import Clock, SystemClock
 from bot.services.onboarding import OnboardingService
+from bot.services.pain import PainService
 from bot.services.plans import PlanService
 from bot.services.player import PlayerService
 from bot.services.privacy import PrivacyService
@@ -39,6 +40,7 @@ class Services:
     weekly: WeeklyService
     plans: PlanService
     player: PlayerService
+    pain: PainService
 
     async def db_ok(self) -> bool:
         """Whether the database answers a trivial query."""
@@ -88,4 +90,5 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         weekly=WeeklyService(sessions, clock),
         plans=plans,
         player=player,
+        pain=PainService(sessions, clock, settings.default_timezone),
     )

@@ -1,10 +1,11 @@
-"""The rest-day morning question: after a sore routine or a hurt, ask the next morning anyway.
+"""The rest-day morning question: after every routine (or a hurt), ask the next morning anyway.
 
+The next morning judges every routine, and no answer is not "settled" (bot.domain.adaptation).
 A chosen morning's push asks "How is your back this morning?" itself (`needs_morning_check`).
-When the morning after a routine that ended with pain 4 or more, or in which an exercise hurt,
-is a rest day, this module queues the question as a push of kind "check": a row in `pushes`,
-pending until the usual time, claimed by the push tick like a snooze reminder. The unique
-(user, local date, kind) key keeps it to one question per morning, whatever repeats.
+When the morning after a routine, or after an exercise was said to hurt, is a rest day, this
+module queues the question as a push of kind "check": a row in `pushes`, pending until the
+usual time, claimed by the push tick like a snooze reminder. The unique (user, local date,
+kind) key keeps it to one question per morning, whatever repeats.
 """
 
 from __future__ import annotations
@@ -17,25 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.repos import insert_ignoring_conflicts
 from bot.db.tables import ExerciseRecord, Push, User
-from bot.domain.adaptation_rules import MORNING_CHECK_PAIN
 from bot.domain.onboarding import days_from_mask
-from bot.domain.player import Outcome
+from bot.domain.safety import PainKind
 from bot.domain.schedule import local_fire_time, rest_day_check
 
 CHECK = "check"
 
 
-def wants_check(end_pain: int | None, hurt: bool) -> bool:
-    """Whether a routine's end asks for the next morning's pain (pain 4+ or a hurt)."""
-    return hurt or (end_pain is not None and end_pain >= MORNING_CHECK_PAIN)
-
-
-async def routine_hurt(s: AsyncSession, routine_id: int) -> bool:
-    """Whether any exercise of this routine is on record as having hurt."""
+async def had_sharp_pain(s: AsyncSession, routine_id: int) -> bool:
+    """Whether any exercise of this routine gave a sharp or shooting pain."""
     stmt = select(
         exists().where(
             ExerciseRecord.routine_id == routine_id,
-            ExerciseRecord.outcome == Outcome.HURT.value,
+            ExerciseRecord.pain_kind.in_([PainKind.SHARP.value, PainKind.SHOOTING.value]),
         )
     )
     return bool(await s.scalar(stmt))
@@ -44,8 +39,8 @@ async def routine_hurt(s: AsyncSession, routine_id: int) -> bool:
 async def plan_check(s: AsyncSession, user: User, *, after: date, now: datetime) -> None:
     """Queue the question for the first morning after local date `after`, if it is a rest day.
 
-    Call inside the transaction that stores the sore end or the hurt; a second call for the
-    same morning finds the first one's row and adds nothing.
+    Call inside the transaction that ends the routine or stores the hurt; a second call for
+    the same morning finds the first one's row and adds nothing.
     """
     if user.tz is None or user.push_time is None or not user.days_mask:
         return

@@ -1,9 +1,12 @@
-"""The adaptive plan: folds played routines and morning answers into each user's plan.
+"""The adaptive plan: folds played routines, pain reports and answers into each user's plan.
 
 The plan is brought up to date lazily, whenever it is needed (building a routine, /plan):
-every routine and morning answer not yet applied is read from the database and passed to the
-pure rules in `bot.domain.adaptation`, which skip whatever they have already applied. The new
-plan and its changes are written in the caller's transaction, so a crash stores neither.
+every routine, "how did that feel?" answer and pain report not yet applied is read from the
+database and passed to the pure rules in `bot.domain.adaptation`, which skip whatever they
+have already applied. Pain comes from the one stream (`pain_reports`): morning answers from
+any place, and scores typed about now or an exercise; a routine's own end and exercise pains
+come with the routine. The new plan and its changes are written in the caller's transaction,
+so a crash stores neither.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos import recorded_routine
 from bot.db.tables import (
     ExerciseRecord,
-    MorningPain,
+    PainReport,
     PlanChange,
     PlanOffer,
     PlayedRoutine,
@@ -29,6 +32,8 @@ from bot.db.tables import (
 )
 from bot.domain import adaptation as ad
 from bot.domain.adaptation_model import EventKey
+from bot.domain.feel import Feel
+from bot.domain.pain import ReportKind, Source
 from bot.domain.safety import PainKind
 from bot.services.clock import Clock
 from bot.services.player_inputs import PlanInputs
@@ -191,7 +196,6 @@ class PlanService:
         baseline = user.baseline_pain or 0
         events = await self._events(s, user, plan.applied_through)
         steps = [ad.adapt(plan, self.library, events, baseline, today)]
-        steps.append(ad.settle_quiet(steps[-1].plan, self.library, baseline, today))
         if steps[-1].plan.blocked_for_rescreen and user.safety == "clear":
             # The player sends the red-flag screen at once; a clear answer since lifts the block.
             steps.append(ad.clear_rescreen(steps[-1].plan, today))
@@ -252,17 +256,16 @@ class PlanService:
         await s.flush()
 
     async def _events(self, s: AsyncSession, user: User, after: EventKey | None) -> list[ad.Event]:
-        """Finished routines and morning answers, oldest first (the rules skip applied ones)."""
+        """Finished routines, their "how did that feel?" answers and pain reports, oldest
+        first (the rules skip applied ones)."""
         since: datetime | None = after[0] if after is not None else None
         routines_q = select(PlayedRoutine).where(
             PlayedRoutine.user_id == user.id,
             recorded_routine(),
             PlayedRoutine.ended_at.is_not(None),
         )
-        mornings_q = select(MorningPain).where(MorningPain.user_id == user.id)
         if since is not None:
             routines_q = routines_q.where(PlayedRoutine.ended_at >= since)
-            mornings_q = mornings_q.where(MorningPain.at >= since)
         routines = list(await s.scalars(routines_q))
         records: dict[int, list[ExerciseRecord]] = defaultdict(list)
         if routines:
@@ -274,10 +277,7 @@ class PlanService:
             )
             for row in rows:
                 records[row.routine_id].append(row)
-        events: list[ad.Event] = [
-            ad.MorningReport(at=m.at, local_date=m.local_date, pain=m.pain)
-            for m in await s.scalars(mornings_q)
-        ]
+        events: list[ad.Event] = await self._pain_events(s, user, since)
         for routine in routines:
             assert routine.ended_at is not None
             items = tuple(
@@ -300,7 +300,58 @@ class PlanService:
                 )
             )
         events += await self._late_hurts(s, user, since)
+        events += await self._feels(s, user, since)
         return sorted(events, key=lambda e: e.at)
+
+    async def _pain_events(
+        self, s: AsyncSession, user: User, since: datetime | None
+    ) -> list[ad.Event]:
+        """The stream's reports the rules read on their own: every morning answer, however it
+        came, and a score typed about now or an exercise (the routine's own questions come
+        with the routine)."""
+        stmt = select(PainReport).where(
+            PainReport.user_id == user.id,
+            or_(
+                PainReport.kind.in_([ReportKind.MORNING.value, ReportKind.NOW.value]),
+                and_(
+                    PainReport.kind.in_([ReportKind.DURING.value, ReportKind.END.value]),
+                    PainReport.source == Source.TYPED.value,
+                ),
+            ),
+        )
+        if since is not None:
+            stmt = stmt.where(PainReport.at >= since)
+        events: list[ad.Event] = []
+        for row in await s.scalars(stmt.order_by(PainReport.at, PainReport.id)):
+            if row.kind == ReportKind.MORNING.value:
+                events.append(
+                    ad.MorningReport(at=row.at, local_date=row.local_date, pain=row.value)
+                )
+            else:
+                events.append(
+                    ad.PainNote(
+                        at=row.at,
+                        local_date=row.local_date,
+                        kind=ReportKind(row.kind),
+                        pain=row.value,
+                    )
+                )
+        return events
+
+    async def _feels(self, s: AsyncSession, user: User, since: datetime | None) -> list[ad.Event]:
+        """The answers to "How did that feel?", each about its routine's day."""
+        stmt = select(PlayedRoutine.local_date, PlayedRoutine.feel, PlayedRoutine.feel_at).where(
+            PlayedRoutine.user_id == user.id,
+            PlayedRoutine.feel.is_not(None),
+            PlayedRoutine.feel_at.is_not(None),
+        )
+        if since is not None:
+            stmt = stmt.where(PlayedRoutine.feel_at >= since)
+        return [
+            ad.FeelReport(at=at, local_date=day, feel=Feel(feel))
+            for day, feel, at in (await s.execute(stmt)).all()
+            if feel is not None and at is not None
+        ]
 
     async def _late_hurts(
         self, s: AsyncSession, user: User, since: datetime | None

@@ -15,19 +15,23 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos import first_delivery
-from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, RoutineTimer, User
+from bot.db.tables import ExerciseRecord, PlayedRoutine, RoutineTimer, User
 from bot.domain import player as pl
 from bot.domain.adaptation import Change
+from bot.domain.feel import Feel
+from bot.domain.pain import ReportKind, Source, builder_pain, day_load
 from bot.domain.player_text import read
-from bot.domain.safety import PainKind
+from bot.domain.safety import PainKind, needs_rescreen
 from bot.domain.understanding import Understanding
+from bot.services import pain as pain_stream
 from bot.services.clock import Clock
-from bot.services.morning_check import plan_check, routine_hurt, wants_check
+from bot.services.day_over import routine_ended
+from bot.services.morning_check import had_sharp_pain, plan_check
 from bot.services.player_inputs import PlanSource, starting_doses
 from content.library import Library, load_library
 from content.model import Done, Dose, Exercise, Routine, Segment
@@ -37,7 +41,6 @@ MINUTES = 15
 SHORT_MINUTES = 10
 HISTORY_DAYS = 2
 OPEN = "open"
-GENTLE_PAIN = 7  # from this pain on, content.routines builds only gentle movement
 # A step whose message is still missing after this long was lost (the sender crashed),
 # not merely in flight: the chat layer sends it again.
 LOST_AFTER = timedelta(seconds=10)
@@ -134,6 +137,7 @@ class Summary:
     minutes: int
     end_pain: int | None
     next_at: datetime | None  # local time of the next morning push, if one is planned
+    rescreen: bool = False  # a sharp pain in it: the red-flag questions come before the next
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,18 @@ class Result:
 
 def _dose_json(dose: Dose) -> dict[str, Any]:
     return dose.model_dump()
+
+
+class FeelAnswer(StrEnum):
+    """How answering "How did that feel?" went."""
+
+    RECORDED = "recorded"
+    ALREADY = "already"  # that routine has its answer already: the first one counts
+    NOTHING = "nothing"  # no routine of today to say it about
+
+
+# Routines the person played to an end question: the ones "How did that feel?" is about.
+FEEL_ENDS = frozenset({pl.End.DONE, pl.End.STOPPED})
 
 
 class Afterwards(StrEnum):
@@ -220,6 +236,9 @@ class PlayerService:
         routine = await self._open_routine(s, user_id)
         if routine is not None and routine.local_date < today:
             await self._expire(s, routine, now)
+            if await had_sharp_pain(s, routine.id):
+                user.safety = "pending"
+                return Result(Reply.BLOCKED, blocked=Blocked.SAFETY_PENDING)
             routine = None
         if routine is not None:
             previous = routine.message_id
@@ -251,7 +270,7 @@ class PlayerService:
     async def _create(
         self, s: AsyncSession, user: User, chat_id: int, today: date, now: datetime
     ) -> PlayedRoutine:
-        pain = await self._todays_pain(s, user, today)
+        pain = await self._todays_pain(s, user)
         built, changes = await self._build(s, user, today, pain, MINUTES)
         routine = PlayedRoutine(
             user_id=user.id,
@@ -293,12 +312,11 @@ class PlayerService:
         source: PlanSource | None = None,
     ) -> tuple[Routine, tuple[Change, ...]]:
         inputs = await (source or self.plan_inputs)(s, user.id, today)
-        if inputs.gentle_only:
-            # The plan says gentle days (mornings at 7+): the builder's gentle routine.
-            pain = max(pain, GENTLE_PAIN)
+        # Pain 7+ today, or the plan's gentle days (mornings at 7+): the gentle routine.
+        pain = builder_pain(max(0, min(10, pain)), plan_gentle=inputs.gentle_only)
         request = RoutineRequest(
             level=user.level or 1,
-            pain=max(0, min(10, pain)),
+            pain=pain,
             minutes=minutes,
             today=today,
             history=tuple(await self._history(s, user.id, today)),
@@ -346,17 +364,15 @@ class PlayerService:
         )
         return [Done(exercise_id=eid, on=day) for eid, day in rows]
 
-    async def _todays_pain(self, s: AsyncSession, user: User, today: date) -> int:
-        """The latest morning pain answer, else the baseline from onboarding."""
-        latest = await s.scalar(
-            select(MorningPain.pain)
-            .where(MorningPain.user_id == user.id, MorningPain.local_date <= today)
-            .order_by(MorningPain.local_date.desc())
-            .limit(1)
-        )
-        if latest is not None:
-            return int(latest)
-        return user.baseline_pain or 0
+    async def _todays_pain(self, s: AsyncSession, user: User) -> int:
+        """The newest pain report of any kind, however it came (else the stored baseline).
+
+        A /settings "Pain today" after an old morning answer counts, and so does last night's
+        end pain when this morning's question went unanswered: nothing older shadows it.
+        """
+        latest = await pain_stream.newest(s, user.id)
+        found = [latest] if latest is not None else []
+        return day_load(found, user.baseline_pain or 0, plan_gentle=False).pain
 
     # ------------------------------------------------------------------ acting
 
@@ -535,6 +551,18 @@ class PlayerService:
             await self._record(
                 s, routine.id, position, pain_kind=kind.value, pain=pain, pain_at=now
             )
+            if pain is not None:
+                await pain_stream.record(
+                    s,
+                    user.id,
+                    at=now,
+                    local_date=routine.local_date,
+                    kind=ReportKind.DURING,
+                    value=pain,
+                    source=Source.HURT,
+                    routine_id=routine.id,
+                    exercise_id=routine.items[position]["exercise_id"],
+                )
         if step.outcome is not None and step.outcome_position is not None:
             await self._record(
                 s, routine.id, step.outcome_position, outcome=step.outcome.value, at=now
@@ -558,8 +586,23 @@ class PlayerService:
         if step.end is not None:
             if action is pl.Action.PAIN and isinstance(value, int):
                 routine.end_pain = value
+                await pain_stream.record(
+                    s,
+                    user.id,
+                    at=now,
+                    local_date=routine.local_date,
+                    kind=ReportKind.END,
+                    value=value,
+                    source=Source.END_QUESTION,
+                    routine_id=routine.id,
+                )
             await self._close(s, routine, step.end, now)
-            if wants_check(routine.end_pain, await routine_hurt(s, routine.id)):
+            if await had_sharp_pain(s, routine.id):
+                # DESIGN.md: sharp pain brings the red-flag questions back before the next
+                # routine; the chat opens them right after the summary.
+                user.safety = "pending"
+            if step.end is not pl.End.DECLINED:
+                # The next morning judges every routine played: it is always asked.
                 await plan_check(s, user, after=routine.local_date, now=now)
         if step.rescreen:
             # Nothing may start until the red-flag questions are answered again; the
@@ -643,6 +686,7 @@ class PlayerService:
         routine.ended_at = now
         routine.version += 1
         routine.updated_at = now
+        await routine_ended(s, routine.user_id, routine.local_date, end, now)
 
     async def _expire(self, s: AsyncSession, routine: PlayedRoutine, now: datetime) -> None:
         await self._close(s, routine, pl.End.EXPIRED, now)
@@ -790,6 +834,16 @@ class PlayerService:
             .group_by(ExerciseRecord.outcome)
         )
         counts = Counter({outcome: n for outcome, n in rows})
+        # Every exercise that hurt counts, also a mild ache the person carried on through.
+        hurts = await s.scalar(
+            select(func.count()).where(
+                ExerciseRecord.routine_id == routine.id,
+                or_(
+                    ExerciseRecord.outcome == pl.Outcome.HURT.value,
+                    ExerciseRecord.pain_kind.is_not(None),
+                ),
+            )
+        )
         minutes = 0
         if routine.started_at is not None and routine.ended_at is not None:
             minutes = round((routine.ended_at - routine.started_at).total_seconds() / 60)
@@ -801,10 +855,11 @@ class PlayerService:
             end=pl.End(routine.status) if routine.status != OPEN else pl.End.DONE,
             done=counts[pl.Outcome.DONE.value],
             skipped=counts[pl.Outcome.SKIPPED.value],
-            hurt=counts[pl.Outcome.HURT.value],
+            hurt=int(hurts or 0),
             minutes=minutes,
             end_pain=routine.end_pain,
             next_at=next_at,
+            rescreen=routine.status != pl.End.SAFETY.value and user.safety == "pending",
         )
 
     # ------------------------------------------------------------------ afterwards
@@ -835,6 +890,7 @@ class PlayerService:
                 .values(outcome=pl.Outcome.DONE.value, at=now)
             )
             await self._close(s, routine, pl.End.DONE, now)
+            await plan_check(s, user, after=today, now=now)
             return Afterwards.RECORDED
 
     async def last_routine(self, user_id: int) -> LastRoutine | None:
@@ -873,13 +929,76 @@ class PlayerService:
             record.outcome, record.pain_kind, record.pain, record.pain_at = (
                 pl.Outcome.HURT.value, kind.value, pain, now,
             )  # fmt: skip
+            if pain is not None:
+                await pain_stream.record(
+                    s,
+                    user_id,
+                    at=now,
+                    local_date=record.local_date,
+                    kind=ReportKind.DURING,
+                    value=pain,
+                    source=Source.HURT,
+                    routine_id=routine_id,
+                    exercise_id=record.exercise_id,
+                )
             user = await s.get(User, user_id, with_for_update=True)
             if user is not None:
-                if kind in pl.LEG_KINDS:
+                if needs_rescreen(kind):
                     user.safety = "pending"
                 # The next morning is asked about, rest day or not.
                 await plan_check(s, user, after=record.local_date, now=now)
             return Afterwards.RECORDED
+
+    async def feel(self, user_id: int, feel: Feel, routine_id: int | None = None) -> FeelAnswer:
+        """ "How did that feel?" answered (a button names its routine; typed words mean today's).
+
+        Only a routine played to its end (done or stopped) takes an answer, and only once.
+        """
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                return FeelAnswer.NOTHING
+            now = self.clock.now()
+            stmt = (
+                select(PlayedRoutine)
+                .where(
+                    PlayedRoutine.user_id == user_id,
+                    PlayedRoutine.status.in_([end.value for end in FEEL_ENDS]),
+                )
+                .order_by(PlayedRoutine.id.desc())
+                .limit(1)
+                .with_for_update()
+            )
+            if routine_id is None:
+                stmt = stmt.where(PlayedRoutine.local_date == self._today(user, now))
+            else:
+                # A tap names its routine: it counts as long as the plan can still use it.
+                stmt = stmt.where(PlayedRoutine.id == routine_id)
+            routine = await s.scalar(stmt)
+            if routine is None:
+                return FeelAnswer.NOTHING
+            if routine.feel is not None:
+                return FeelAnswer.ALREADY
+            routine.feel, routine.feel_at = feel.value, now
+            return FeelAnswer.RECORDED
+
+    async def feel_open(self, user_id: int) -> bool:
+        """Whether today's finished routine still waits for "How did that feel?"."""
+        async with self.sessions.begin() as s:
+            user = await s.get(User, user_id)
+            if user is None:
+                return False
+            found = await s.scalar(
+                select(PlayedRoutine.id)
+                .where(
+                    PlayedRoutine.user_id == user_id,
+                    PlayedRoutine.local_date == self._today(user, self.clock.now()),
+                    PlayedRoutine.status.in_([end.value for end in FEEL_ENDS]),
+                    PlayedRoutine.feel.is_(None),
+                )
+                .limit(1)
+            )
+            return found is not None
 
     def _today(self, user: User, now: datetime) -> date:
         return now.astimezone(ZoneInfo(user.tz or self.default_tz)).date()

@@ -1,7 +1,8 @@
 """/progress: a user's pain answers, routines and planned days, read into the chart's series.
 
-Sources: the morning pain table (pushes), the routines' end-of-routine pain and status (the
-player), and the morning pushes themselves, which say which days a routine was planned.
+Sources: the pain stream (`pain_reports`: morning answers however given, one per day, the
+newest; end-of-routine answers), the routines' status (the player), and the morning pushes
+themselves, which say which days a routine was planned.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.tables import MorningPain, PlayedRoutine, Push, User
+from bot.db.tables import PainReport, PlayedRoutine, Push, User
 from bot.domain.onboarding import days_from_mask
+from bot.domain.pain import ReportKind
 from bot.domain.progress import ChartData, PainPoint, chart_data
 from bot.services.clock import Clock
 
@@ -40,26 +42,32 @@ class History:
 
 async def read_history(s: AsyncSession, user: User, since: date | None = None) -> History:
     """The user's pain answers, finished routines and planned days (local dates)."""
-    morning_q = select(MorningPain.local_date, MorningPain.pain).where(
-        MorningPain.user_id == user.id
+    pains_q = (
+        select(PainReport.kind, PainReport.local_date, PainReport.value)
+        .where(
+            PainReport.user_id == user.id,
+            PainReport.kind.in_([ReportKind.MORNING.value, ReportKind.END.value]),
+        )
+        .order_by(PainReport.at, PainReport.id)
     )
-    routines_q = select(PlayedRoutine.local_date, PlayedRoutine.status, PlayedRoutine.end_pain)
+    routines_q = select(PlayedRoutine.local_date, PlayedRoutine.status)
     routines_q = routines_q.where(PlayedRoutine.user_id == user.id)
     pushes_q = select(Push.local_date).where(
         Push.user_id == user.id, Push.kind == "morning", Push.status.in_(DELIVERED)
     )
     if since is not None:
-        morning_q = morning_q.where(MorningPain.local_date >= since)
+        pains_q = pains_q.where(PainReport.local_date >= since)
         routines_q = routines_q.where(PlayedRoutine.local_date >= since)
         pushes_q = pushes_q.where(Push.local_date >= since)
-    morning = [PainPoint(day, pain) for day, pain in (await s.execute(morning_q)).all()]
+    mornings: dict[date, int] = {}  # one point a morning: a later answer about it wins
     after: list[PainPoint] = []
-    done: list[date] = []
-    for day, status, end_pain in (await s.execute(routines_q)).all():
-        if end_pain is not None:
-            after.append(PainPoint(day, end_pain))
-        if status == DONE:
-            done.append(day)
+    for kind, day, value in (await s.execute(pains_q)).all():
+        if kind == ReportKind.MORNING.value:
+            mornings[day] = value
+        else:
+            after.append(PainPoint(day, value))
+    morning = [PainPoint(day, pain) for day, pain in mornings.items()]
+    done = [day for day, status in (await s.execute(routines_q)).all() if status == DONE]
     # A routine done on a chosen weekday was planned even if its push never went out.
     chosen = days_from_mask(user.days_mask)
     planned = set((await s.scalars(pushes_q)).all()) | {d for d in done if d.weekday() in chosen}

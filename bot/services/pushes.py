@@ -26,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.repos import dialect_insert, recorded_routine
-from bot.db.tables import ExerciseRecord, MorningPain, PlayedRoutine, Push, StoredPlan, User
-from bot.domain.adaptation_rules import MORNING_CHECK_PAIN
+from bot.db.tables import MorningPain, PlayedRoutine, Push, StoredPlan, User
 from bot.domain.onboarding import days_from_mask
-from bot.domain.player import Outcome as ExerciseOutcome
-from bot.domain.schedule import PauseChoice, next_due, pause_until, snooze, within_window
+from bot.domain.pain import PainRecord, ReportKind, Source, asks_next_morning
+from bot.domain.schedule import PauseChoice, day_over, pause_until, snooze, within_window
+from bot.services import pain as pain_stream
 from bot.services.clock import Clock
+from bot.services.day_over import following, last_days_over
 from bot.services.morning_check import CHECK, retime_checks
 from bot.services.player import MINUTES as ROUTINE_MINUTES
 from bot.services.player import PlayerService
@@ -180,14 +181,6 @@ class PauseState:
     next_push: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PainReport:
-    """A 0–10 pain answer and when it was given."""
-
-    pain: int
-    at: datetime
-
-
 Send = Callable[[PushJob], Awaitable[SendResult]]
 PreviewAsk = tuple[User, int, date]
 """A user, the pain today's routine is built for, and the local date."""
@@ -210,37 +203,35 @@ def pushable(user: User, due: datetime) -> bool:
     )
 
 
-def needs_morning_check(user: User, *reports: PainReport | None) -> bool:
+def needs_morning_check(
+    user: User, latest: pain_stream.Latest | None, last_routine_at: datetime | None
+) -> bool:
     """Whether the push should first ask "How is your back this morning?".
 
-    The newest pain report decides: how the last routine ended (its end pain, or 4 if an
-    exercise hurt), a later morning answer, or, before any of those, onboarding's pain now.
+    Always after a routine no morning answer has followed yet; otherwise when the newest pain
+    report (of the stream, else the stored baseline) is 4 or more.
     """
-    known = [r for r in reports if r is not None]
-    if user.baseline_pain is not None and user.onboarded_at is not None:
-        known.append(PainReport(user.baseline_pain, user.onboarded_at))
-    if not known:
-        return False
-    return max(known, key=lambda r: r.at).pain >= MORNING_CHECK_PAIN
+    newest = latest.report if latest is not None else _stored_baseline(user)
+    morning_at = latest.morning_at if latest is not None else None
+    return asks_next_morning(newest, morning_at, last_routine_at)
 
 
-def _following(
-    user: User, after: datetime, last_local_date: date | None
-) -> tuple[datetime, date] | tuple[None, None]:
-    """The next push after `after`, as (due, local date), or (None, None) if none is scheduled."""
-    if not user.days_mask or user.push_time is None or user.tz is None:
-        return None, None
-    if user.paused_indefinitely:
-        return None, None
-    due = next_due(
-        after,
-        tz=user.tz,
-        days=days_from_mask(user.days_mask),
-        at=user.push_time,
-        paused_until=user.paused_until,
-        last_local_date=last_local_date,
+def todays_pain(user: User, latest: pain_stream.Latest | None) -> int:
+    """The pain today's routine is built for: the newest report, else the stored baseline."""
+    return latest.report.value if latest is not None else user.baseline_pain or 0
+
+
+def _stored_baseline(user: User) -> PainRecord | None:
+    """The profile's baseline as a report, for a user with nothing in the stream."""
+    if user.baseline_pain is None or user.onboarded_at is None:
+        return None
+    return PainRecord(
+        at=user.onboarded_at,
+        local_date=user.onboarded_at.date(),
+        kind=ReportKind.BASELINE,
+        value=user.baseline_pain,
+        source=Source.ONBOARDING,
     )
-    return (None, None) if due is None else (due.due_utc, due.local_date)
 
 
 async def refresh_next_due(session: AsyncSession, user: User, now: datetime) -> None:
@@ -248,13 +239,14 @@ async def refresh_next_due(session: AsyncSession, user: User, now: datetime) -> 
 
     Call inside the transaction that made the change (the caller commits). A local date
     that already had its push is skipped, so moving the time later never sends twice; a
-    time already past today waits for the next chosen day. No schedule, or an indefinite
-    pause, leaves both columns empty.
+    time already past today waits for the next chosen day, and so does today once its routine
+    is behind the person. No schedule, or an indefinite pause, leaves both columns empty.
     """
     last = await session.scalar(
         select(func.max(Push.local_date)).where(Push.user_id == user.id, Push.kind == "morning")
     )
-    user.next_due_at, user.next_due_date = _following(user, now, last)
+    over = (await last_days_over(session, [user.id])).get(user.id)
+    user.next_due_at, user.next_due_date = following(user, now, last, over)
     await retime_checks(session, user)
 
 
@@ -402,14 +394,22 @@ class PushService:
     ) -> list[PushJob]:
         rows: list[dict[str, Any]] = []
         sending: dict[int, User] = {}
+        days = [user.next_due_date for user in users if user.next_due_date is not None]
+        over = await last_days_over(s, [user.id for user in users], min(days, default=None))
         for user in users:
             due, day = user.next_due_at, user.next_due_date
             assert due is not None
+            last_over = over.get(user.id)
             if day is not None and pushable(user, due):
-                late = not within_window(due, now, self.window)
-                if late:
+                if day_over(day, last_over):
+                    # Recorded, so the day's push can never go out later.
+                    status = "cancelled"
+                    log.info("push to user %s for %s cancelled: the day is over", user.id, day)
+                elif not within_window(due, now, self.window):
+                    status = "dropped"
                     log.warning("push to user %s for %s dropped: %s late", user.id, day, now - due)
                 else:
+                    status = "sending"
                     sending[user.id] = user
                 rows.append(
                     {
@@ -417,7 +417,7 @@ class PushService:
                         "local_date": day,
                         "kind": "morning",
                         "due_at": due,
-                        "status": "dropped" if late else "sending",
+                        "status": status,
                         "claimed_at": now,
                         "attempts": 0,
                         "asked_pain": False,
@@ -425,13 +425,15 @@ class PushService:
                 )
             # From `now - window`, so a later day missed while the bot was down and still
             # inside its window is found next (and sent late) rather than skipped.
-            user.next_due_at, user.next_due_date = _following(user, now - self.window, day)
+            user.next_due_at, user.next_due_date = following(
+                user, now - self.window, day, last_over
+            )
         if not rows:
             return []
-        last_answers = await self._last_answers(s, sending)
+        latest = await pain_stream.newest_of(s, sending)
         last_routines = await self._last_routines(s, sending)
         asks = {
-            uid: needs_morning_check(u, last_answers.get(uid), last_routines.get(uid))
+            uid: needs_morning_check(u, latest.get(uid), last_routines.get(uid))
             for uid, u in sending.items()
         }
         for row in rows:
@@ -448,12 +450,12 @@ class PushService:
                 continue
             if row["status"] == "dropped":
                 report.dropped += 1
+            if row["status"] != "sending":
                 continue
             user = sending[row["user_id"]]
             ask = asks[user.id]
-            # The pain the player builds today's routine for: last answer, else onboarding's.
-            known = last_answers.get(user.id)
-            pain = known.pain if known is not None else user.baseline_pain or 0
+            # The pain the player builds today's routine for: the newest report.
+            pain = todays_pain(user, latest.get(user.id))
             if not ask:
                 wanted.append((len(jobs), (user, pain, row["local_date"])))
             jobs.append(_job(push_id, push_id, user, row["local_date"], "morning", ask_pain=ask))
@@ -473,9 +475,15 @@ class PushService:
         )
         jobs: list[PushJob] = []
         wanted: list[tuple[int, PreviewAsk]] = []
-        for push, user in (await s.execute(stmt)).all():
-            if not pushable(user, now) or (
-                push.kind == CHECK and not await self._check_needed(s, user, push)
+        pending = (await s.execute(stmt)).all()
+        since = min((push.local_date for push, _user in pending), default=None)
+        over = await last_days_over(s, {user.id for _push, user in pending}, since)
+        for push, user in pending:
+            if (
+                not pushable(user, now)
+                # A snooze or a rest-day question for a day whose routine is behind them.
+                or day_over(push.local_date, over.get(user.id))
+                or (push.kind == CHECK and not await self._check_needed(s, user, push))
             ):
                 push.status = "cancelled"
                 continue
@@ -489,8 +497,7 @@ class PushService:
                 jobs.append(_job(push.id, push.id, user, push.local_date, CHECK, ask_pain=True))
                 continue
             assert push.parent_id is not None
-            answer = await self._answer_of(s, user.id, push.local_date)
-            pain = answer.pain if answer is not None else user.baseline_pain or 0
+            pain = todays_pain(user, (await pain_stream.newest_of(s, [user.id])).get(user.id))
             wanted.append((len(jobs), (user, pain, push.local_date)))
             jobs.append(_job(push.id, push.parent_id, user, push.local_date, "reminder"))
         return await self._previewed(s, jobs, wanted)
@@ -523,30 +530,12 @@ class PushService:
         result = await s.execute(stmt, rows)
         return {user_id: push_id for user_id, push_id in result.all()}
 
-    async def _last_answers(self, s: AsyncSession, users: dict[int, User]) -> dict[int, PainReport]:
-        """Each user's newest morning pain answer, in one query."""
+    async def _last_routines(self, s: AsyncSession, users: dict[int, User]) -> dict[int, datetime]:
+        """When each user's last played routine ended, in one query."""
         if not users:
             return {}
-        newest = (
-            select(MorningPain.user_id, func.max(MorningPain.local_date).label("day"))
-            .where(MorningPain.user_id.in_(users))
-            .group_by(MorningPain.user_id)
-            .subquery()
-        )
-        stmt = select(MorningPain.user_id, MorningPain.pain, MorningPain.at).join(
-            newest,
-            (MorningPain.user_id == newest.c.user_id) & (MorningPain.local_date == newest.c.day),
-        )
-        return {uid: PainReport(pain, at) for uid, pain, at in (await s.execute(stmt)).all()}
-
-    async def _last_routines(
-        self, s: AsyncSession, users: dict[int, User]
-    ) -> dict[int, PainReport]:
-        """How each user's last played routine ended, as a pain report, in one query."""
-        if not users:
-            return {}
-        ended = (
-            select(PlayedRoutine.user_id, func.max(PlayedRoutine.ended_at).label("at"))
+        stmt = (
+            select(PlayedRoutine.user_id, func.max(PlayedRoutine.ended_at))
             .where(
                 PlayedRoutine.user_id.in_(users),
                 # Also one recorded with "done", or started and left to expire.
@@ -554,28 +543,8 @@ class PushService:
                 PlayedRoutine.ended_at.is_not(None),
             )
             .group_by(PlayedRoutine.user_id)
-            .subquery()
         )
-        hurt = (
-            select(ExerciseRecord.routine_id)
-            .where(
-                ExerciseRecord.routine_id == PlayedRoutine.id,
-                ExerciseRecord.outcome == ExerciseOutcome.HURT.value,
-            )
-            .exists()
-        )
-        stmt = select(
-            PlayedRoutine.user_id, PlayedRoutine.ended_at, PlayedRoutine.end_pain, hurt
-        ).join(
-            ended,
-            (PlayedRoutine.user_id == ended.c.user_id) & (PlayedRoutine.ended_at == ended.c.at),
-        )
-        reports = {}
-        for user_id, at, end_pain, was_hurt in (await s.execute(stmt)).all():
-            assert at is not None  # the subquery keeps ended routines only
-            pain = max(end_pain or 0, MORNING_CHECK_PAIN if was_hurt else 0)
-            reports[user_id] = PainReport(pain, at)
-        return reports
+        return {user_id: at for user_id, at in (await s.execute(stmt)).all() if at is not None}
 
     async def _answer_of(self, s: AsyncSession, user_id: int, day: date) -> MorningPain | None:
         return await s.get(MorningPain, (user_id, day))
@@ -732,6 +701,15 @@ class PushService:
         if stored is None:
             stored = MorningPain(user_id=user.id, local_date=push.local_date, pain=pain, at=now)
             s.add(stored)
+            await pain_stream.record(
+                s,
+                user.id,
+                at=now,
+                local_date=push.local_date,
+                kind=ReportKind.MORNING,
+                value=pain,
+                source=Source.REST_DAY_QUESTION if push.kind == CHECK else Source.MORNING_QUESTION,
+            )
         if push.kind == CHECK:
             push.response, push.responded_at = push.response or "answered", now
             nxt = self._local(user, user.next_due_at) if user.next_due_at else None

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+from pain_kit import with_stream
 from test_onboarding import FULL, answer_all
 
 from bot.chat.context import App
@@ -60,7 +61,9 @@ async def seed(services: Services, today: date, *, answers: int) -> None:
         for n, day in enumerate(planned):
             when = datetime.combine(day, time(8), tzinfo=UTC)
             s.add(Push(user_id=USER, local_date=day, kind="morning", due_at=when, status="sent"))
-            s.add(MorningPain(user_id=USER, local_date=day, pain=3 + n % 3, at=when))
+            s.add_all(
+                with_stream(MorningPain(user_id=USER, local_date=day, pain=3 + n % 3, at=when))
+            )
             s.add(
                 PlayedRoutine(
                     user_id=USER,

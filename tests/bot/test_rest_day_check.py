@@ -1,8 +1,8 @@
 """The morning question on a rest day, as the user sees it.
 
 Ann's mornings are Monday, Wednesday and Friday at 07:30 (London, on UTC in November).
-After a sore Monday routine (pain 4 or more at the end, or an exercise that hurt) she is asked
-"How is your back this morning?" on Tuesday at 07:30 too, and her answer feeds the plan.
+After any Monday routine (issue 14: every routine, not only a sore one) she is asked "How is
+your back this morning?" on Tuesday at 07:30 too, and her answer feeds the plan.
 """
 
 from __future__ import annotations
@@ -146,15 +146,19 @@ async def test_a_bad_rest_day_morning_makes_the_next_days_gentle(
     assert (ChangeKind.GENTLE_ON, Reason.MORNING_SEVERE) in reasons
 
 
-async def test_a_calm_routine_leaves_the_rest_day_quiet(
+async def test_a_calm_routine_is_asked_about_on_the_rest_day_too(
     app: App, clock: FrozenClock, ann: Conversation, services: Services
 ) -> None:
+    # Issue 14: after routines ending at 0-3 the next morning was never asked about.
     await play(ann, clock, end_pain=2)
     seen = len(ann.messages())
-    for hour in (7, 8, 12):
+    assert await tick(app, clock, TUESDAY_0730) == 1
+    for hour in (8, 12):
         assert await tick(app, clock, utc(2026, 11, 24, hour, 30)) == 0
-    assert ann.messages()[seen:] == []
-    assert [p.kind for p in await pushes_of(services, USER)] == []
+    [question] = ann.messages()[seen:]
+    assert "How is your back this morning?" in question["text"]
+    assert labels(question) == SCALE
+    assert [p.kind for p in await pushes_of(services, USER)] == ["check"]
 
 
 async def test_a_sore_routine_before_a_chosen_morning_asks_in_that_mornings_push(

@@ -38,5 +38,7 @@ def test_a_routine_can_be_played_in_the_shell_to_its_summary(tmp_path: Path) -> 
     assert "How is your back right now" in out
     summary = out.split("you> 4")[-1]
     assert "Well done, Ann! 🎉 Routine complete." in summary
-    assert "· skipped 1 · hurt 0 ·" in summary and "Your back now: 4/10" in summary
+    # The ache told with "it hurt" counts (issue 14: it used to show as "hurt 0").
+    assert "· skipped 1 · hurt 1 ·" in summary and "Your back now: 4/10" in summary
     assert "Next routine: " in summary
+    assert "How did that feel?" in summary and "[1] 😌 Easy" in summary

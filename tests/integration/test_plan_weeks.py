@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.chat import render_player
-from bot.db.tables import ExerciseRecord, MorningPain, PlanChange, PlayedRoutine, User
+from bot.db.tables import ExerciseRecord, PlanChange, PlayedRoutine, User
 from bot.domain.adaptation import ChangeKind, Reason
+from bot.domain.feel import Feel
+from bot.domain.understanding import When
 from bot.services import Services
 from bot.services.clock import FrozenClock
 
@@ -90,6 +92,10 @@ async def test_three_calm_weeks_earn_progress_step_by_step(
         for day in (0, 2, 4):
             clock.set(MONDAY + timedelta(weeks=week, days=day))
             played.append((clock.now().date(), await play(services, clock)))
+            # "How did that feel?" Easy; and the next morning is settled.
+            assert await services.player.feel(USER, Feel.EASY) is not None
+            clock.set(MONDAY + timedelta(weeks=week, days=day + 1))
+            await services.pain.typed(USER, 2, When.MORNING)
     history = await changes(services)
     ups = [c for c in history if c.kind in {ChangeKind.DOSE_UP, ChangeKind.LADDER_UP}]
     assert ups, "nine calm routines earned nothing"
@@ -138,8 +144,7 @@ async def test_high_morning_pain_gives_gentle_days(services: Services, clock: Fr
     clock.set(MONDAY)
     await play(services, clock, end_pain=6)
     clock.set(MONDAY + timedelta(days=1, hours=-0.5))
-    async with services.sessions.begin() as s:
-        s.add(MorningPain(user_id=USER, local_date=clock.now().date(), pain=8, at=clock.now()))
+    await services.pain.typed(USER, 8, When.MORNING)
     clock.set(MONDAY + timedelta(days=2))
     routine = await play(services, clock)
     categories = {services.plans.library.get(e).category.value for e in routine}

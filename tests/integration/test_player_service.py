@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.tables import MorningPain, PlayedRoutine, RoutineTimer, User
+from bot.db.tables import PlayedRoutine, RoutineTimer, User
 from bot.domain import player as pl
+from bot.domain.understanding import When
 from bot.services import Services
 from bot.services.clock import FrozenClock
 from bot.services.player import Reply
@@ -77,9 +78,7 @@ async def test_a_routine_is_built_from_level_pain_history_and_the_local_date(
     assert first.seed == today.toordinal() and first.history == ()
 
     clock.advance(timedelta(days=1))
-    async with services.sessions.begin() as s:
-        s.add(MorningPain(user_id=USER, local_date=today + timedelta(days=1), pain=5,
-                          at=clock.now()))  # fmt: skip
+    await services.pain.typed(USER, 5, When.MORNING)  # the newest report
     await services.player.open(USER, USER)
     second = seen[-1]
     assert second.pain == 5 and second.today == today + timedelta(days=1)

@@ -1,4 +1,4 @@
-"""The series behind /progress, read from the pushes', morning pain and player tables."""
+"""The series behind /progress, read from the pushes', player and pain stream tables."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from pain_kit import with_stream
 
 from bot.db.tables import MorningPain, PlayedRoutine, Push, User
 from bot.domain.progress import PainChange, PainPoint, WeekCount
@@ -70,8 +71,9 @@ def push(user_id: int, day: date, status: str = "sent", kind: str = "morning") -
 
 
 async def add(services: Services, *rows: Any) -> None:
+    """Store rows as the bot does: with their pain answers in the stream."""
     async with services.sessions.begin() as s:
-        s.add_all(rows)
+        s.add_all(with_stream(*rows))
 
 
 async def test_the_chart_series_come_from_morning_pain_and_routines(services: Services) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from pain_kit import with_stream
 from sqlalchemy import select, update
 
 from bot.db.tables import (
@@ -241,10 +242,16 @@ async def test_the_figures_count_the_week_against_the_one_before(
             s.add(
                 Push(user_id=ANN, local_date=day, kind="morning", due_at=when(day), status="sent")
             )
-        s.add(
-            MorningPain(user_id=ANN, local_date=date(2026, 11, 16), pain=4, at=when(this_week[0]))
+        s.add_all(
+            with_stream(
+                MorningPain(
+                    user_id=ANN, local_date=date(2026, 11, 16), pain=4, at=when(this_week[0])
+                ),
+                MorningPain(
+                    user_id=ANN, local_date=date(2026, 11, 9), pain=6, at=when(last_week[0])
+                ),
+            )
         )
-        s.add(MorningPain(user_id=ANN, local_date=date(2026, 11, 9), pain=6, at=when(last_week[0])))
         plan = {
             date(2026, 11, 9): ("done", 6, {"bird_dog": reps8, "glute_bridge": reps8}),
             date(2026, 11, 16): ("done", 3, {"bird_dog": reps8, "glute_bridge": reps8}),
@@ -256,7 +263,7 @@ async def test_the_figures_count_the_week_against_the_one_before(
                 minutes_planned=15, pain_used=3, items=[], created_at=when(day),
                 updated_at=when(day), end_pain=end_pain,
             )  # fmt: skip
-            s.add(routine)
+            s.add_all(with_stream(routine))
             await s.flush()
             for idx, (exercise_id, dose) in enumerate(doses.items()):
                 s.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -12,10 +12,10 @@ from bot.chat import render_player as render
 from bot.chat import render_pushes, timers
 from bot.chat.callbacks import acknowledge
 from bot.chat.context import App, Ctx
-from bot.chat.handlers import profile
+from bot.chat.handlers import feel, profile
 from bot.domain import player as pl
 from bot.domain.understanding import Understanding
-from bot.services.player import Reply, Result, Snapshot
+from bot.services.player import FEEL_ENDS, Reply, Result, Snapshot
 from bot.services.pushes import Action as PushAction
 from bot.services.pushes import Reply as PushReply
 from bot.texts import t
@@ -202,26 +202,41 @@ async def _ended(context: Ctx, result: Result, end: pl.End, chat_id: int, messag
         text = t("player.leg_end")
     else:
         text = render.summary(summary)
+    markup = None
+    if end in FEEL_ENDS and not summary.rescreen and result.snapshot is not None:
+        # Progress is asked for, not guessed: one tap under the summary, after the end pain.
+        text, markup = feel.asked(text, result.snapshot.routine_id)
     if previous is not None:
-        await _replace(app, chat_id, previous, text)
+        await _replace(app, chat_id, previous, text, markup)
     else:
         timers.runtime(app).editor.sent(chat_id)
-        await context.bot.send_message(chat_id, text)
-    if end is pl.End.SAFETY:
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+    if end is pl.End.SAFETY or summary.rescreen:
         assert result.snapshot is not None
         user_id = result.snapshot.user_id
-        view = await context.services.onboarding.rescreen(user_id, "leg_symptoms")
+        reason = "leg_symptoms" if end is pl.End.SAFETY else "sharp_pain"
+        if summary.rescreen:
+            await context.bot.send_message(chat_id, t("player.sharp_rescreen"))
+        view = await context.services.onboarding.rescreen(user_id, reason)
         await profile.show(message, view, context, name=summary.first_name)
 
 
-async def _replace(app: App, chat_id: int, message_id: int, text: str) -> None:
-    """Turn a message into plain text without buttons (quietly: it may be gone)."""
+async def _replace(
+    app: App,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Turn a message into this text, without buttons unless given (quietly: it may be gone)."""
     timers.runtime(app).editor.budget.spend()
     try:
-        await app.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+        await app.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )
     except TelegramError:
         timers.runtime(app).editor.sent(chat_id)
-        await app.bot.send_message(chat_id, text)
+        await app.bot.send_message(chat_id, text, reply_markup=markup)
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -8,9 +8,11 @@ from bot.domain.adaptation import (
     Adaptation,
     Event,
     ExercisePlan,
+    FeelReport,
     ItemRecord,
     MorningReport,
     Outcome,
+    PainNote,
     Plan,
     RoutineRecord,
     Symptom,
@@ -18,6 +20,8 @@ from bot.domain.adaptation import (
     adapt,
 )
 from bot.domain.adaptation_dose import dose_steps
+from bot.domain.feel import Feel
+from bot.domain.pain import ReportKind
 from bot.domain.safety import PainKind
 from content.library import Library, load_library
 from content.model import Dose
@@ -59,7 +63,8 @@ def plan_with(*entries: tuple[str, int], level: int = 2, **fields: object) -> Pl
 
 
 class Story:
-    """A user's history, day by day: morning answers at 07:00, routines at 18:00."""
+    """A user's history, day by day: morning answers at 07:00, routines at 18:00 and how they
+    felt at 18:05, typed scores at 20:00 (or as given)."""
 
     def __init__(self) -> None:
         self.events: list[Event] = []
@@ -75,8 +80,19 @@ class Story:
         )
         return self
 
-    def morning(self, n: int, pain: int) -> Story:
-        self.events.append(MorningReport(at=self.at(n, 7), local_date=day(n), pain=pain))
+    def morning(self, n: int, pain: int, hour: int = 7) -> Story:
+        self.events.append(MorningReport(at=self.at(n, hour), local_date=day(n), pain=pain))
+        return self
+
+    def feel(self, n: int, feel: Feel = Feel.EASY) -> Story:
+        """The answer to "How did that feel?" about day ``n``'s routine, right after it."""
+        at = self.at(n, 18) + timedelta(minutes=5)
+        self.events.append(FeelReport(at=at, local_date=day(n), feel=feel))
+        return self
+
+    def note(self, n: int, pain: int, kind: ReportKind = ReportKind.NOW, hour: int = 20) -> Story:
+        """A score typed outside the questions."""
+        self.events.append(PainNote(at=self.at(n, hour), local_date=day(n), kind=kind, pain=pain))
         return self
 
     def symptom(self, n: int, symptom: Symptom) -> Story:
@@ -84,9 +100,11 @@ class Story:
         return self
 
     def easy_run(self, n: int, exercise_id: str, times: int = 2, pain: int = 1) -> Story:
-        """``times`` routines two days apart, each done with ``pain`` and a settled morning."""
+        """``times`` routines two days apart, each done with ``pain``, said to feel easy, and
+        followed by a settled morning."""
         for k in range(times):
-            self.routine(n + 2 * k, done(exercise_id, pain)).morning(n + 2 * k + 1, BASELINE)
+            self.routine(n + 2 * k, done(exercise_id, pain)).feel(n + 2 * k)
+            self.morning(n + 2 * k + 1, BASELINE)
         return self
 
     def last_day(self) -> int:

@@ -1,9 +1,10 @@
 """The safety invariants of plan adaptation hold over random histories of a simulated user.
 
 The user does routines made of exercises the plan allows today, answers mornings, reports
-symptoms, clears the red-flag screen and accepts offers, in random order and with random
-pain. After every step: a red flag blocks until cleared; nothing progresses without two easy
-routines (pain 0-3) in a row and a settled morning; sharp pain (or any hurt above 5) moves the
+symptoms, says how routines felt, clears the red-flag screen and accepts offers, in random
+order and with random pain. After every step: a red flag blocks until cleared; nothing
+progresses without two routines in a row said to feel easy (with pain 0-3) and a settled
+morning (at or below the baseline); sharp pain (or any hurt above 5) moves the
 exercise down or out for 7 days; doses stay between start and ceiling; ladders move one rung
 at a time; applying the same history again changes nothing.
 """
@@ -22,6 +23,7 @@ from bot.domain.adaptation import (
     ChangeKind,
     Event,
     ExercisePlan,
+    FeelReport,
     ItemRecord,
     MorningReport,
     OfferKind,
@@ -37,6 +39,7 @@ from bot.domain.adaptation import (
     routine_inputs,
 )
 from bot.domain.adaptation_dose import dose_steps
+from bot.domain.feel import Feel
 from bot.domain.player import LEG_KINDS
 from bot.domain.safety import PainKind, needs_rescreen
 
@@ -87,6 +90,11 @@ class AnswerMorning:
 
 
 @dataclass(frozen=True)
+class AnswerFeel:
+    feel: Feel
+
+
+@dataclass(frozen=True)
 class ReportSymptom:
     gap: int
     symptom: Symptom
@@ -102,7 +110,7 @@ class AcceptOffer:
     pass
 
 
-Step = DoRoutine | AnswerMorning | ReportSymptom | ClearScreen | AcceptOffer
+Step = DoRoutine | AnswerMorning | AnswerFeel | ReportSymptom | ClearScreen | AcceptOffer
 
 items = st.builds(
     Item,
@@ -129,6 +137,7 @@ good_items = st.builds(
     kind=st.none(),
     pain=st.integers(0, 3),
 )
+feels = st.builds(AnswerFeel, feel=st.sampled_from(list(Feel)))
 good_days = st.tuples(
     st.builds(
         DoRoutine,
@@ -136,15 +145,18 @@ good_days = st.tuples(
         items=st.lists(good_items, min_size=1, max_size=3).map(tuple),
         end_pain=st.integers(0, 3),
     ),
+    st.just(AnswerFeel(Feel.EASY)),
     st.builds(AnswerMorning, gap=st.just(1), pain=settled),
 ).map(list)
 day_steps: st.SearchStrategy[list[Step]] = st.one_of(
     good_days,
     good_days,
-    # A routine, usually followed by the next morning's answer.
+    # A routine, usually followed by how it felt and the next morning's answer.
+    st.tuples(routines, feels, st.builds(AnswerMorning, gap=st.integers(1, 2), pain=mornings)).map(
+        list
+    ),
     st.tuples(routines, st.builds(AnswerMorning, gap=st.integers(1, 2), pain=mornings)).map(list),
-    st.tuples(routines, st.builds(AnswerMorning, gap=st.integers(1, 2), pain=mornings)).map(list),
-    st.tuples(routines).map(list),
+    st.tuples(routines, feels).map(list),
     st.tuples(st.builds(AnswerMorning, gap=st.integers(0, 3), pain=mornings)).map(list),
 )
 rare_steps: st.SearchStrategy[list[Step]] = st.one_of(
@@ -202,7 +214,9 @@ class Sim:
     last_at: datetime = datetime(2024, 1, 1, tzinfo=UTC)
     blocked: bool = False
     banned: dict[str, date] = field(default_factory=dict)
-    seen: dict[str, list[bool]] = field(default_factory=dict)
+    seen: dict[str, list[tuple[date, bool]]] = field(default_factory=dict)
+    feels: dict[date, Feel] = field(default_factory=dict)
+    routine_days: list[date] = field(default_factory=list)
     offers: list[Adaptation] = field(default_factory=list)
 
     @property
@@ -246,6 +260,11 @@ class Sim:
         if isinstance(step, AnswerMorning):
             self.n += step.gap
             return MorningReport(at=self.at(7), local_date=self.today, pain=step.pain)
+        if isinstance(step, AnswerFeel):
+            if not self.routine_days or self.routine_days[-1] != self.today:
+                return None  # no routine today to say it about
+            self.feels.setdefault(self.today, step.feel)  # the first answer counts
+            return FeelReport(at=self.at(18), local_date=self.today, feel=step.feel)
         if isinstance(step, ReportSymptom):
             self.n += step.gap
             return SymptomReport(at=self.at(12), local_date=self.today, symptom=step.symptom)
@@ -308,12 +327,15 @@ def check_changes(before: Plan, result: Adaptation, event: Event | None, sim: Si
             assert isinstance(change.before, str)
             assert change.after == LIB.get(change.before).easier
         if change.kind in PROGRESS:
-            # Only a settled morning after two easy routines in a row earns a step.
+            # Only a settled morning (not above the baseline) after two routines in a row said
+            # to feel easy, each done with pain 0-3, earns a step.
             assert isinstance(event, MorningReport)
-            assert event.pain < BASELINE + 2
+            assert event.pain <= BASELINE
             assert not before.gentle and not result.plan.gentle
             assert change.exercise_id is not None
-            assert sim.seen[change.exercise_id][-2:] == [True, True]
+            last_two = sim.seen[change.exercise_id][-2:]
+            assert [easy for _, easy in last_two] == [True, True]
+            assert [sim.feels.get(on) for on, _ in last_two] == [Feel.EASY, Feel.EASY]
     # The plan moves at most one rung per ladder per event.
     old = {rung(i)[0]: rung(i)[1] for i in before.exercises}
     for some_id in result.plan.exercises:
@@ -332,7 +354,7 @@ def record_routine(record: RoutineRecord, result: Adaptation, sim: Sim) -> None:
         easy = all(i.outcome is Outcome.DONE for i in mine) and all(
             pain is not None and pain <= 3 for pain in pains
         )
-        sim.seen.setdefault(some_id, []).append(easy)
+        sim.seen.setdefault(some_id, []).append((record.local_date, easy))
         sharp = any(
             i.outcome is Outcome.HURT and i.pain_kind is not None and needs_rescreen(i.pain_kind)
             for i in mine
@@ -364,6 +386,7 @@ def play(steps: list[Step], start: Plan, baseline: int = BASELINE) -> Sim:
             if isinstance(event, SymptomReport):
                 sim.blocked = True
             if isinstance(event, RoutineRecord):
+                sim.routine_days.append(event.local_date)
                 record_routine(event, result, sim)
             # The same history again changes nothing: it is all applied already.
             again = adapt(result.plan, LIB, sim.events, baseline, sim.today)
