@@ -247,6 +247,9 @@ async def test_the_morning_preview_is_the_routine_the_plan_makes(
     await ann.press("Hip circles")
     await ann.press("Sharp")
     await ann.press("6")
+    # The sharp pain brings the red-flag questions back first; Ann answers them.
+    for _ in range(7):
+        await ann.press("No")
     # Sunday: asked first (a hurt yesterday), then the card names today's routine.
     await tick(app, clock, utc(2026, 11, 22, 7))
     assert "How is your back this morning?" in ann.last_text()

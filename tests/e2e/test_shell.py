@@ -101,6 +101,8 @@ def test_a_sharp_hurt_on_a_bridge_gives_an_easier_bridge_next_time_with_the_reas
         "6",
         "[End for today]",
         "4",
+        # A sharp pain brings the red-flag questions back before the next routine.
+        *["[No]"] * 7,
         "[+2d]",
         "/routine",
         "/plan",
@@ -108,6 +110,7 @@ def test_a_sharp_hurt_on_a_bridge_gives_an_easier_bridge_next_time_with_the_reas
     result = shell(tmp_path, script, "--now", f"{day.isoformat()}T07:00Z")
     assert result.returncode == 0, result.stderr
     assert "(shell)" not in result.stdout.replace("(shell) the clock", "")
+    assert "Safety question 1 of 7" in result.stdout.split("you> [End for today]")[-1]
     later = result.stdout.split("you> /routine")[-1]
     intro, plan = later.split("you> /plan")
     reason = "(easier) — it gave a sharp or shooting pain"

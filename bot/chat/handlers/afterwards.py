@@ -14,7 +14,8 @@ from bot.chat.context import Ctx
 from bot.chat.handlers import profile
 from bot.chat.keyboards import Button, chunked, keyboard
 from bot.domain.dialog import Step
-from bot.domain.safety import PainKind
+from bot.domain.player import LEG_KINDS
+from bot.domain.safety import PainKind, needs_rescreen
 from bot.services.onboarding import View
 from bot.services.player import Afterwards
 from bot.texts import t
@@ -117,6 +118,8 @@ async def record_typed_score(message: Message, context: Ctx, user_id: int, about
     )
     key = "player.after_stale" if outcome is Afterwards.ALREADY else "player.hurt_later_recorded"
     await message.reply_text(t(key))
+    if outcome is Afterwards.RECORDED:
+        await _rescreen(message, context, user_id, kind, message.chat.first_name or "")
 
 
 async def _record_hurt(
@@ -136,9 +139,19 @@ async def _record_hurt(
         await message.reply_text(t("player.after_stale"))
         return
     await message.reply_text(t("player.hurt_later_recorded"))
-    if kind is PainKind.RADIATING and outcome is Afterwards.RECORDED:
-        view = await context.services.onboarding.rescreen(user_id, "leg_symptoms")
-        await profile.show(message, view, context, name=query.from_user.first_name)
+    if outcome is Afterwards.RECORDED:
+        await _rescreen(message, context, user_id, kind, query.from_user.first_name)
+
+
+async def _rescreen(
+    message: Message, context: Ctx, user_id: int, kind: PainKind, name: str
+) -> None:
+    """Leg symptoms or a sharp pain: the red-flag questions come back before any routine."""
+    if not needs_rescreen(kind):
+        return
+    reason = "leg_symptoms" if kind in LEG_KINDS else "sharp_pain"
+    view = await context.services.onboarding.rescreen(user_id, reason)
+    await profile.show(message, view, context, name=name)
 
 
 def handlers() -> list[CallbackQueryHandler[Ctx, None]]:
