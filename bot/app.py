@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 from bot.chat import timers as player_timers
 from bot.chat.commands import bot_commands
 from bot.chat.context import SERVICES_KEY, App, Ctx
-from bot.chat.handlers import afterwards, basic, plan, profile, router
+from bot.chat.handlers import afterwards, basic, feel, plan, profile, router
 from bot.chat.handlers import player as player_handlers
 from bot.chat.handlers import privacy as privacy_handlers
 from bot.chat.handlers import progress as progress_handlers
@@ -89,6 +89,7 @@ def register_handlers(app: App) -> None:
         CallbackQueryHandler(plan.on_offer, pattern=r"^o:"),
         *player_handlers.handlers(),
         *afterwards.handlers(),
+        *feel.handlers(),
         *push_handlers.handlers(),
         *privacy_handlers.handlers(),
         *progress_handlers.handlers(),
@@ -96,6 +97,7 @@ def register_handlers(app: App) -> None:
         CommandHandler("cancel", profile.on_cancel, filters=PRIVATE),
         CallbackQueryHandler(profile.on_button, pattern=r"^p:"),
         CallbackQueryHandler(profile.on_rescreen, pattern=r"^rescreen$"),
+        CallbackQueryHandler(profile.on_clearance, pattern=r"^clearance$"),
         MessageHandler(PRIVATE & (TYPED | filters.LOCATION | filters.CAPTION), router.on_text),
         MessageHandler(PRIVATE & filters.COMMAND, basic.on_unknown_text),
         MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, basic.on_media),

@@ -50,6 +50,9 @@ def local_when(when: datetime, zone: str) -> str:
     return when_text(when.astimezone(ZoneInfo(zone)))
 
 
+CLEARANCE = "clearance"  # callback data of the all-clear button under a red-flag message
+
+
 def question(view: View, now: datetime) -> Rendered:
     """The current question of `view` with its buttons."""
     assert view.step is not None
@@ -67,6 +70,8 @@ def question(view: View, now: datetime) -> Rendered:
             )
         case ob.Step.SAFETY:
             return _safety_question(view), keyboard(yes_no)
+        case ob.Step.CLEARANCE:
+            return t("onboarding.clearance"), keyboard(yes_no)
         case ob.Step.HURT_SCORE:
             return render_player.hurt_later_score(
                 int(data["routine"]), int(data["idx"]), str(data["kind"])
@@ -204,8 +209,16 @@ def ending(view: View, *, name: str) -> Rendered:
         case ob.End.DECLINED:
             return t("onboarding.declined"), None
         case ob.End.EMERGENCY | ob.End.DOCTOR:
-            rescreen = keyboard([[(t("onboarding.btn_rescreen"), "rescreen")]])
-            return t(f"onboarding.{end.value}"), rescreen
+            cleared = keyboard([[(t("onboarding.btn_clearance"), CLEARANCE)]])
+            return t(f"onboarding.{end.value}"), cleared
+        case ob.End.HELD:
+            until = view.data.get("until")
+            if until and user is not None and user.tz:
+                when = local_when(datetime.fromisoformat(str(until)), user.tz)
+                return t("onboarding.held_until", when=when), None
+            if until:  # no time zone yet (flagged during set-up): no clock time to give
+                return t("onboarding.held_day"), None
+            return t("onboarding.held"), None
         case ob.End.START_NOW:
             return t("onboarding.start_now"), None
         case ob.End.WAIT:

@@ -52,6 +52,7 @@ class Step(StrEnum):
     LEVEL = "level"
     SETTINGS = "settings"
     FLAG = "flag"  # one red-flag question asked back (or "is it your leg?"), yes or no
+    CLEARANCE = "clearance"  # "has a clinician checked you and said exercise is fine?"
     HURT_SCORE = "hurt_score"  # how strong an exercise of a finished routine hurt (typed too)
 
 
@@ -66,6 +67,7 @@ class End(StrEnum):
     CLOSED = "closed"  # the settings menu was closed
     CLEARED = "cleared"  # safety questions the bot asked came back clear
     REASSURED = "reassured"  # a question asked back was answered "no"
+    HELD = "held"  # routines wait for a clinician's all-clear (not yet, or too soon)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Outcome:
     hint: Step | None = None
     end: End | None = None
     action: str | None = None  # a settings action the caller carries out (pause, resume)
+    note: str | None = None  # a word the chat says before the next question ("high_pain")
 
 
 def value(event: Event) -> str | None:

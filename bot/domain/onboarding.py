@@ -29,9 +29,11 @@ from bot.domain.dialog import (
 from bot.domain.dialog import value as pressed
 from bot.domain.parsing import Intent, is_morning, parse_days, parse_intent, parse_pain, parse_time
 from bot.domain.safety_dialog import (
+    CLEARED_ACTION,
     LEG,
     LEG_ACTION,
     ask_back,
+    clearance_step,
     current_flag,
     flag_step,
     safety_step,
@@ -42,6 +44,8 @@ from bot.domain.understanding import understand
 
 __all__ = [
     "CHANGEABLE",
+    "CLEARED_ACTION",
+    "HIGH_PAIN",
     "HURT_SCORE_ACTION",
     "LEG",
     "LEG_ACTION",
@@ -84,6 +88,7 @@ class Activity(StrEnum):
     ACTIVE = "active"
 
 
+HIGH_PAIN = 8  # a score this high at sign-up gets a gentle start and when to see a professional
 MIN_DAYS = 2
 CLEAR_WINNER_RATIO = 10
 THREE_DAYS = frozenset({0, 2, 4})  # Mon, Wed, Fri: a rest day between sessions
@@ -165,7 +170,8 @@ def _pain(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
         pain = score.value if score is not None else None
     if pain is None:
         return hint(Step.PAIN, data)
-    return next_step(data, Step.DURATION, profile={"baseline_pain": pain})
+    note = "high_pain" if pain >= HIGH_PAIN else None
+    return next_step(data, Step.DURATION, profile={"baseline_pain": pain}, note=note)
 
 
 _DURATIONS = {
@@ -401,4 +407,5 @@ _HANDLERS = {
     Step.CHANGE: _change,
     Step.SETTINGS: _settings,
     Step.HURT_SCORE: _hurt_score,
+    Step.CLEARANCE: clearance_step,
 }

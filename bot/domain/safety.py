@@ -9,14 +9,17 @@ doctor-level flag every emergency question has already been answered "no".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 __all__ = [
     "EMERGENCY_FLAGS",
+    "EMERGENCY_WAIT",
     "SCREEN_ORDER",
     "PainKind",
     "RedFlag",
     "Urgency",
+    "clearance_from",
     "needs_rescreen",
     "next_question",
     "verdict",
@@ -79,6 +82,19 @@ def verdict(answers: Mapping[RedFlag, bool]) -> Urgency:
     if all(flag in answers for flag in SCREEN_ORDER):
         return Urgency.CLEAR
     return Urgency.PENDING
+
+
+EMERGENCY_WAIT = timedelta(hours=24)
+"""After an emergency outcome, no clearance counts sooner than this after the flag."""
+
+
+def clearance_from(urgency: Urgency, flagged_at: datetime) -> datetime:
+    """When a clinician's all-clear may be taken: a day after an emergency flag, else at once.
+
+    Until the person confirms a clinician has seen them and said exercise is fine, routines
+    stay held; after an emergency-level flag not even that counts within the first 24 hours.
+    """
+    return flagged_at + EMERGENCY_WAIT if urgency is Urgency.EMERGENCY else flagged_at
 
 
 def next_question(answers: Mapping[RedFlag, bool]) -> RedFlag | None:

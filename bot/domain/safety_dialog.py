@@ -24,10 +24,20 @@ from bot.domain.dialog import (
 )
 from bot.domain.safety import RedFlag, Urgency, next_question, verdict
 
-__all__ = ["LEG", "ask_back", "current_flag", "flag_step", "safety_step", "start_safety"]
+__all__ = [
+    "CLEARED_ACTION",
+    "LEG",
+    "ask_back",
+    "clearance_step",
+    "current_flag",
+    "flag_step",
+    "safety_step",
+    "start_safety",
+]
 
 LEG = "leg"  # the question asked back about leg symptoms (not a red flag of the screen)
 LEG_ACTION = "leg"  # Outcome.action: record leg symptoms and open the screen
+CLEARED_ACTION = "cleared"  # Outcome.action: record the clinician's all-clear, then the screen
 _ENDS = {Urgency.EMERGENCY: End.EMERGENCY, Urgency.DOCTOR: End.DOCTOR}
 
 
@@ -127,3 +137,13 @@ def flag_step(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
         screen = start_safety(None, resume=resume, close=resume is None, reason="said")[1]
     answers = {**screen.get("answers", {}), flag.value: True}
     return _settled({**screen, "answers": answers}, flag, True)
+
+
+def clearance_step(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
+    """ "Has a clinician checked you and said exercise is fine?" — only a clear yes counts."""
+    answer = clear_answer(event)
+    if answer is None:
+        return hint(Step.CLEARANCE, data)
+    if answer:
+        return Outcome(step=None, data=data, action=CLEARED_ACTION)
+    return Outcome(step=None, data={}, end=End.HELD)

@@ -8,19 +8,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos import UserRepo, first_delivery
 from bot.db.tables import Dialog, SafetyScreen, User
 from bot.domain import onboarding as ob
+from bot.domain.pain import ReportKind, Source
+from bot.domain.safety import Urgency, clearance_from
+from bot.services import pain as pain_stream
 from bot.services.clock import Clock
 
 # Called inside the transaction whenever days, time, zone or the safety status change.
 Reschedule = Callable[[AsyncSession, User, datetime], Awaitable[None]]
 
 FLOW = "profile"
+FLAGGED = frozenset({"doctor", "emergency"})  # safety statuses a red flag left
+CLEARED_BY = "clinician_cleared"  # safety_screens.reason of a confirmed all-clear
 VERSION_SPACE = 1_000_000_000
 _SCHEDULE_FIELDS = {"days_mask", "push_time", "tz", "safety"}
 
@@ -41,6 +46,7 @@ class View:
     is_new: bool = False
     repeated: bool = False  # a redelivered update: the question stands as it was
     heard: str | None = None  # why the bot asks a safety question now (see Heard)
+    note: str | None = None  # a word before the next question ("high_pain")
 
 
 class Heard:
@@ -51,6 +57,7 @@ class Heard:
     UNSURE_LEG = "unsure_leg"  # maybe leg symptoms: asked
     LATER = "later"  # mentioned during the screen: its question is still to come
     NO_CONSENT = "no_consent"  # before consent nothing is stored: the questions come next
+    CLEARED = "cleared"  # a clinician's all-clear noted: one more pass through the screen
 
 
 async def _noop(_s: AsyncSession, _u: User, _now: datetime) -> None:
@@ -132,6 +139,10 @@ class OnboardingService:
             dialog = await s.get(Dialog, user_id)
             if user.consent_at is None:
                 return self._view(user, dialog, heard=Heard.NO_CONSENT) if dialog else View(user)
+            flagged = reason == "retake" and user.safety in FLAGGED
+            if flagged and not await self._cleared(s, user_id):
+                # A red flag holds routines until a clinician's all-clear is confirmed.
+                return View(user=user, end=ob.End(user.safety))
             user.safety = "pending"
             await self.reschedule(s, user, now)
             if dialog is not None and dialog.step == ob.Step.SAFETY.value and reason != "retake":
@@ -172,6 +183,46 @@ class OnboardingService:
             dialog = await self._open(s, user_id, step, data, now)
             heard = Heard.UNSURE_LEG if flags == [ob.LEG] else Heard.FLAG
             return self._view(user, dialog, heard=heard)
+
+    async def ask_clearance(self, user_id: int) -> View:
+        """The all-clear button under a red-flag message: ask, or say how long to wait."""
+        now = self.clock.now()
+        async with self.sessions.begin() as s:
+            user = await UserRepo(s).get(user_id, for_update=True)
+            if user is None or user.safety not in FLAGGED:
+                return View(user=user, stale=True)
+            flagged_at = await self._flagged_at(s, user_id) or now
+            ready = clearance_from(Urgency(user.safety), flagged_at)
+            if now < ready:
+                return View(user=user, end=ob.End.HELD, data={"until": ready.isoformat()})
+            dialog = await self._open(s, user_id, ob.Step.CLEARANCE, {"was": user.safety}, now)
+            return self._view(user, dialog)
+
+    async def clearance(self, user_id: int) -> datetime | None:
+        """When the person confirmed a clinician's all-clear, if they have (for /privacy)."""
+        async with self.sessions.begin() as s:
+            return await s.scalar(
+                select(func.max(SafetyScreen.started_at)).where(
+                    SafetyScreen.user_id == user_id, SafetyScreen.reason == CLEARED_BY
+                )
+            )
+
+    async def _flagged_at(self, s: AsyncSession, user_id: int) -> datetime | None:
+        return await s.scalar(
+            select(func.max(SafetyScreen.finished_at)).where(
+                SafetyScreen.user_id == user_id, SafetyScreen.verdict.in_(sorted(FLAGGED))
+            )
+        )
+
+    async def _cleared(self, s: AsyncSession, user_id: int) -> bool:
+        """Whether a clinician's all-clear was confirmed after the latest red flag."""
+        flagged_at = await self._flagged_at(s, user_id)
+        cleared = await s.scalar(
+            select(func.max(SafetyScreen.started_at)).where(
+                SafetyScreen.user_id == user_id, SafetyScreen.reason == CLEARED_BY
+            )
+        )
+        return cleared is not None and (flagged_at is None or cleared >= flagged_at)
 
     async def ask_score(self, user_id: int, about: dict[str, Any]) -> bool:
         """Keep "how strong was it?" open for a typed answer, unless another question is."""
@@ -243,6 +294,13 @@ class OnboardingService:
         if out.safety_answer is not None:
             await self._record_safety(s, user.id, dialog.data, out, now)
         changed = self._apply_profile(user, out.profile, now)
+        if "baseline_pain" in out.profile:
+            # Onboarding's "pain now" and /settings "Pain today": a report like any other.
+            source = Source.SETTINGS if user.onboarded_at else Source.ONBOARDING
+            await pain_stream.record(
+                s, user.id, at=now, local_date=pain_stream.local_date(user, now),
+                kind=ReportKind.BASELINE, value=user.baseline_pain or 0, source=source,
+            )  # fmt: skip
         if out.end == ob.End.DECLINED:
             # "Not now" stores nothing: the row made at /start goes, with everything on it.
             await s.delete(user)
@@ -253,13 +311,31 @@ class OnboardingService:
         if changed:
             await s.flush()
             await self.reschedule(s, user, now)
+        if out.action == ob.CLEARED_ACTION:
+            # Stored with its time (shown in /privacy, in /export), then one more full screen.
+            s.add(
+                SafetyScreen(
+                    user_id=user.id,
+                    reason=CLEARED_BY,
+                    started_at=now,
+                    finished_at=now,
+                    answers={"clinician_said_exercise_is_fine": True},
+                    verdict=str(dialog.data.get("was", "")) or None,
+                )
+            )
+            user.safety = "pending"
+            await self.reschedule(s, user, now)
+            step, data = ob.start_safety(ob.Step.SETTINGS if user.onboarded_at else None)
+            data["reason"] = "cleared"
+            dialog = await self._open(s, user.id, step, data, now)
+            return self._view(user, dialog, heard=Heard.CLEARED)
         if out.step is None:
             await s.delete(dialog)
             return View(user=user, end=out.end, action=out.action, data=dict(out.data))
         dialog.step, dialog.data = out.step.value, out.data
         dialog.version += 1
         dialog.updated_at = now
-        return self._view(user, dialog)
+        return self._view(user, dialog, note=out.note)
 
     async def cancel(self, user_id: int) -> View:
         """/cancel: leave the question; answers already given stay, nothing half-written."""

@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.chat import timers
 from bot.chat.callbacks import acknowledge
 from bot.chat.context import App, Ctx
+from bot.chat.dates import day_text
 from bot.chat.keyboards import keyboard
 from bot.texts import t
 
@@ -29,8 +30,13 @@ def add_to_settings(menu: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
 
 async def on_privacy(update: Update, context: Ctx) -> None:
     """/privacy: what is stored, why, for how long, and how to export or erase it."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(t("privacy.about"))
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    text = t("privacy.about")
+    cleared = await context.services.onboarding.clearance(user.id)
+    if cleared is not None:
+        text = f"{text}\n\n{t('privacy.clearance', date=day_text(cleared.date()))}"
+    await message.reply_text(text)
 
 
 async def on_export(update: Update, context: Ctx) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import CallbackQuery, Message, Update
 
 from bot.chat import render_profile as render
@@ -9,7 +11,7 @@ from bot.chat.callbacks import acknowledge
 from bot.chat.context import Ctx
 from bot.chat.handlers import privacy, progress, pushes
 from bot.domain import onboarding as ob
-from bot.services.onboarding import View
+from bot.services.onboarding import Heard, View
 from bot.texts import t
 
 
@@ -83,16 +85,33 @@ def _own_chat(query: CallbackQuery) -> bool:
     return message is not None and message.chat.id == query.from_user.id
 
 
+async def on_clearance(update: Update, context: Ctx) -> None:
+    """The all-clear button under a red-flag message: a clinician has checked them."""
+    await _safety_button(update, context, context.services.onboarding.ask_clearance)
+
+
 async def on_rescreen(update: Update, context: Ctx) -> None:
-    """'Take the safety check again' under a red-flag message."""
+    """'Take the safety check' under a message that holds routines for it."""
+    onboarding = context.services.onboarding
+
+    async def retake(user_id: int) -> View:
+        return await onboarding.rescreen(user_id, "retake")
+
+    await _safety_button(update, context, retake)
+
+
+async def _safety_button(
+    update: Update, context: Ctx, use_case: Callable[[int], Awaitable[View]]
+) -> None:
+    """A safety button (not tied to one question): run its use case and show what it says."""
     query = update.callback_query
     assert query is not None
     if not _own_chat(query):
         await acknowledge(query, t("onboarding.stale"))
         return
     await acknowledge(query)
-    view = await context.services.onboarding.rescreen(query.from_user.id, "retake")
-    if isinstance(query.message, Message) and view.step is not None:
+    view = await use_case(query.from_user.id)
+    if isinstance(query.message, Message) and not view.stale and (view.step or view.end):
         await show(query.message, view, context, name=query.from_user.first_name)
 
 
@@ -137,6 +156,10 @@ async def show(message: Message, view: View, context: Ctx, *, name: str) -> None
     """Send what the view asks for: a hint with the same question, the next one, or an end."""
     chat_id = message.chat_id
     bot = context.bot
+    if view.note is not None:
+        await bot.send_message(chat_id, t(f"onboarding.{view.note}"))
+    if view.heard == Heard.CLEARED:
+        await bot.send_message(chat_id, t("safety.clearance_noted"))
     if view.step is not None:
         text, markup = render.question(view, context.services.clock.now())
         if view.step == ob.Step.SETTINGS and markup is not None:
