@@ -2,9 +2,10 @@
 
 Every message is first understood in full (`bot.domain.understanding`). Then, always in this
 order: a safety signal is acted on whatever the step; the step the person is on takes its
-expected answer (the dialog or the routine they touched last, then the morning question for a
-score); a global intent ("start", "done", "it hurt") does what it says; and last, a hint names
-what works where they are. Nothing is dropped in silence.
+expected answer (the dialog or the routine they touched last first, then "how did that
+feel?", then the morning question for a score, and a score nothing asked for is kept); a
+global intent ("start", "done", "it hurt") does what it says; and last, a hint names what
+works where they are. Nothing is dropped in silence.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ class Stage(StrEnum):
     SAFETY = "safety"
     DIALOG = "dialog"  # onboarding, settings or a safety question
     ROUTINE = "routine"  # the open routine's current phase
+    FEEL = "feel"  # "How did that feel?" after today's routine
     MORNING = "morning"  # today's morning or rest-day pain question
+    PAIN = "pain"  # a score no question took: one more record of the pain stream
     INTENT = "intent"  # start, done, it hurt ... with no step expecting them
     HINT = "hint"
 
@@ -55,7 +58,12 @@ def plan(place: Place, heard: Understanding) -> tuple[Stage, ...]:
         )
         steps.insert(0 if routine_first else len(steps), Stage.ROUTINE)
     stages += steps
+    if heard.feel is not None:
+        stages.append(Stage.FEEL)
     if heard.pain is not None:
         stages.append(Stage.MORNING)
+        if place.phase is None:
+            # In a routine a score no step took gets that step's hint instead.
+            stages.append(Stage.PAIN)
     stages += [Stage.INTENT, Stage.HINT]
     return tuple(stages)

@@ -16,7 +16,7 @@ from test_player import advance, card, fixed_routine, labels, ready_user, record
 from bot.chat.context import App
 from bot.chat.jobs import run_pushes
 from bot.chat.transports.shell import Conversation
-from bot.db.tables import Dialog, SafetyScreen, User
+from bot.db.tables import Dialog, PainReport, SafetyScreen, User
 from bot.services import Services
 from bot.services.clock import FrozenClock
 from bot.services.morning_check import plan_check
@@ -546,3 +546,24 @@ async def test_a_typed_score_answers_how_strong_a_past_exercise_hurt(
     assert (first.outcome, first.pain_kind, first.pain) == ("hurt", "ache", value)
     async with services.sessions() as s:
         assert await s.get(Dialog, USER) is None
+
+
+async def test_a_worse_morning_typed_in_words_is_kept_in_the_pain_stream(
+    chat: Conversation, services: Services, app: App, clock: FrozenClock
+) -> None:
+    await _nothing(chat, services, app, clock)
+    await chat.say("my back is worse this morning, 6/10")
+    assert chat.last_text() == t("core.pain_noted", pain=6)
+    async with services.sessions() as s:
+        rows = (await s.scalars(select(PainReport).where(PainReport.source == "typed"))).all()
+    assert [(r.kind, r.value) for r in rows] == [("morning", 6)]
+
+
+@pytest.mark.parametrize(("said", "feel"), [("too easy", "easy"), ("hmm about right", "right")])
+async def test_how_a_routine_felt_can_be_typed(
+    chat: Conversation, services: Services, app: App, clock: FrozenClock, said: str, feel: str
+) -> None:
+    await _end_pain(chat, services, app, clock)
+    await chat.press("2")
+    await chat.say(said)
+    assert (await routine_row(services)).feel == feel

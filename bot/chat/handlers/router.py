@@ -15,8 +15,10 @@ from telegram import Message, Update
 
 from bot.chat.context import Ctx
 from bot.chat.handlers import afterwards, basic, player, profile, pushes
+from bot.chat.handlers import feel as feel_answers
 from bot.domain import onboarding as ob
 from bot.domain.listening import Place, Stage, plan
+from bot.domain.pain import SEVERE_PAIN
 from bot.domain.parsing import Intent
 from bot.domain.player import Phase
 from bot.domain.player_text import MILD
@@ -35,7 +37,7 @@ _NOT_IN_ROUTINE = frozenset(
 )
 _ROUTINE_WORDS = frozenset({Intent.DONE, Intent.HURT})  # about a routine: the open one's
 _ROUTINE_INTENTS = _ROUTINE_WORDS | {Intent.START} | _NOT_IN_ROUTINE
-_ELSEWHERE = frozenset({Stage.ROUTINE, Stage.MORNING, Stage.INTENT})
+_ELSEWHERE = frozenset({Stage.ROUTINE, Stage.FEEL, Stage.MORNING, Stage.PAIN, Stage.INTENT})
 _HEARD_LINES = {
     Heard.FLAG: "safety.asked_back",
     Heard.LEG: "safety.leg_heard",
@@ -218,6 +220,26 @@ async def _morning(turn: Turn) -> bool:
     )
 
 
+async def _feel(turn: Turn) -> bool:
+    feel = turn.heard.feel
+    assert feel is not None
+    return await feel_answers.answer_typed(turn.context, turn.message, turn.user_id, feel)
+
+
+async def _pain(turn: Turn) -> bool:
+    """A score with no question open: kept in the pain stream, and said back."""
+    pain = turn.heard.pain
+    assert pain is not None
+    stored = await turn.context.services.pain.typed(
+        turn.user_id, pain.value, pain.when, update_id=turn.update.update_id
+    )
+    if stored is None:
+        return False
+    key = "core.pain_noted_high" if pain.value >= SEVERE_PAIN else "core.pain_noted"
+    await turn.message.reply_text(t(key, pain=pain.value))
+    return True
+
+
 async def _intent(turn: Turn) -> bool:
     intent, message, context = turn.heard.intent, turn.message, turn.context
     if turn.place.phase is not None and intent in _ROUTINE_WORDS:
@@ -265,7 +287,9 @@ _STAGES: dict[Stage, Callable[[Turn], Awaitable[bool]]] = {
     Stage.SAFETY: _safety,
     Stage.DIALOG: _dialog,
     Stage.ROUTINE: _routine,
+    Stage.FEEL: _feel,
     Stage.MORNING: _morning,
+    Stage.PAIN: _pain,
     Stage.INTENT: _intent,
     Stage.HINT: _hint,
 }

@@ -14,6 +14,7 @@ goes numb?") is dropped; one said with doubt is kept as not sure, and the bot as
 
 from __future__ import annotations
 
+from bot.domain.feel import parse_feel
 from bot.domain.parsing import Intent, parse_intent
 from bot.domain.understanding.findings import findings
 from bot.domain.understanding.intents import answer, chosen, intents, leading_answer, yes_no
@@ -56,4 +57,5 @@ def understand(text: str) -> Understanding:
         answer=answer(text, reading.tokens),
         leading=(Intent.YES in leading) if leading else None,
         exact_pain=exact,
+        feel=parse_feel(text) if len(reading.tokens) <= SHORT_REPLY else None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.feel import Feel
 from bot.domain.parsing import Intent
 from bot.domain.safety import SCREEN_ORDER, PainKind, RedFlag
 
@@ -67,6 +68,7 @@ class Understanding:
     answer: bool | None = None  # a clear yes (True) or no (False), for yes/no questions
     leading: bool | None = None  # a yes or no word opening a longer reply ("no, I didn't fall")
     exact_pain: bool = False  # the whole message is the score ("4", "4/10", "about a 4")
+    feel: Feel | None = None  # "easy", "about right", "hard": how a routine felt
 
     @property
     def flags(self) -> tuple[RedFlag, ...]:

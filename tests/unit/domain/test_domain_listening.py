@@ -52,3 +52,18 @@ def test_a_score_may_answer_the_morning_question_after_the_open_steps() -> None:
         Stage.HINT,
     )
     assert Stage.MORNING not in plan(place, understand("start"))
+
+
+def test_a_score_nothing_asked_for_is_kept_but_not_mid_routine() -> None:
+    assert plan(Place(), understand("my back is worse this morning, 6/10")) == (
+        Stage.MORNING,
+        Stage.PAIN,
+        Stage.INTENT,
+        Stage.HINT,
+    )
+    assert Stage.PAIN not in plan(Place(phase=Phase.CARD, routine_at=EARLIER), understand("6"))
+
+
+def test_how_it_felt_comes_after_the_open_steps() -> None:
+    stages = plan(Place(dialog=Step.TIME, dialog_at=EARLIER), understand("too easy"))
+    assert stages[:2] == (Stage.DIALOG, Stage.FEEL)
