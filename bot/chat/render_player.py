@@ -332,12 +332,18 @@ def next_routine(next_at: datetime | None) -> str:
 def summary(s: Summary) -> str:
     """The end: well done, the counts, the back now, and when the next routine is."""
     key = "player.summary_stopped" if s.end is pl.End.STOPPED else "player.summary_done"
+    too_much = s.end_pain is not None and s.end_pain > pl.ACHE_LIMIT
+    if too_much:
+        # Above 5 is more than the plan aims for: no cheering, and say what happens next.
+        key = "player.summary_too_much"
     lines = [
         t(key, name=s.first_name),
         t("player.summary_counts", done=s.done, skipped=s.skipped, hurt=s.hurt, minutes=s.minutes),
     ]
     if s.end_pain is not None:
         lines.append(t("player.summary_pain", pain=s.end_pain))
+    if too_much:
+        lines.append(t("player.summary_lighter"))
     lines.append(next_routine(s.next_at))
     return "\n".join(lines)
 

@@ -61,9 +61,6 @@ def plan(place: Place, heard: Understanding) -> tuple[Stage, ...]:
     if heard.feel is not None:
         stages.append(Stage.FEEL)
     if heard.pain is not None:
-        stages.append(Stage.MORNING)
-        if place.phase is None:
-            # In a routine a score no step took gets that step's hint instead.
-            stages.append(Stage.PAIN)
+        stages += [Stage.MORNING, Stage.PAIN]
     stages += [Stage.INTENT, Stage.HINT]
     return tuple(stages)

@@ -293,13 +293,20 @@ class OnboardingService:
             return self._view(user, dialog, repeated=True)
         if out.safety_answer is not None:
             await self._record_safety(s, user.id, dialog.data, out, now)
-        changed = self._apply_profile(user, out.profile, now)
-        if "baseline_pain" in out.profile:
+        answered = dict(out.profile)
+        told = answered.get("baseline_pain")
+        if told is not None and user.onboarded_at is not None:
+            # /settings "Pain today" is today's pain, not a new usual level: mornings are still
+            # judged against the baseline given at sign-up.
+            del answered["baseline_pain"]
+        changed = self._apply_profile(user, answered, now)
+        if told is not None:
             # Onboarding's "pain now" and /settings "Pain today": a report like any other.
-            source = Source.SETTINGS if user.onboarded_at else Source.ONBOARDING
+            today = user.onboarded_at is not None
             await pain_stream.record(
                 s, user.id, at=now, local_date=pain_stream.local_date(user, now),
-                kind=ReportKind.BASELINE, value=user.baseline_pain or 0, source=source,
+                kind=ReportKind.NOW if today else ReportKind.BASELINE, value=int(told),
+                source=Source.SETTINGS if today else Source.ONBOARDING,
             )  # fmt: skip
         if out.end == ob.End.DECLINED:
             # "Not now" stores nothing: the row made at /start goes, with everything on it.

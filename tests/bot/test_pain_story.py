@@ -22,7 +22,7 @@ from bot.chat.context import App
 from bot.chat.jobs import run_pushes
 from bot.chat.offline.botapi import MemoryBotApi
 from bot.chat.transports.shell import Conversation
-from bot.db.tables import PainReport, PlanChange, PlayedRoutine
+from bot.db.tables import PainReport, PlanChange, PlayedRoutine, User
 from bot.domain.adaptation import ChangeKind, Reason
 from bot.domain.feel import Feel
 from bot.services import Services
@@ -181,9 +181,13 @@ async def test_a_settings_pain_today_of_8_wins_over_an_older_morning_answer(
     assert await reports(services, ANN) == [
         ("end", "end_question", 2),
         ("morning", "rest_day_question", 2),
-        ("baseline", "settings", 8),
+        ("now", "settings", 8),
         ("end", "end_question", 6),
     ]
+    # "Pain today" is today's pain: later mornings are still judged against the usual level.
+    async with services.sessions() as s:
+        user = await s.get(User, ANN)
+    assert user is not None and user.baseline_pain == 2
 
 
 async def test_a_routine_that_ended_at_9_is_followed_by_a_gentle_one_if_the_morning_is_silent(

@@ -117,3 +117,27 @@ def test_a_sharp_hurt_on_a_bridge_gives_an_easier_bridge_next_time_with_the_reas
     assert "What changed since last time:" in intro
     assert f"{bridge} → " in intro and reason in intro
     assert "Recent changes:" in plan and f"{bridge} → " in plan and reason in plan
+
+
+def readme_scripts() -> list[list[str]]:
+    """The piped conversations of the README's "Try it offline" section, as input lines."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"printf '(.*?)' \\\n\s*\| \.venv/bin/backcoach shell([^\n]*)", readme)
+    return [[*text.split("\\n")[:-1], "::args::", *args.split()] for text, args in found]
+
+
+def test_the_readme_scripts_show_what_they_promise(tmp_path: Path) -> None:
+    leg, worse = [s for s in readme_scripts() if "::args::" in s][-2:]
+    for script, promise in (
+        (leg, ["I've stopped today's routine", "Numbness, tingling", "Safety question 1 of 7"]),
+        (worse, ["7/10 is a lot", "A gentle day", "your morning pain was high (7/10)"]),
+    ):
+        cut = script.index("::args::")
+        args = [a for a in script[cut + 1 :] if a != "--fresh"]
+        (tmp_path / "s.db").unlink(missing_ok=True)
+        result = shell(tmp_path, script[:cut], *args)
+        assert result.returncode == 0, result.stderr
+        for words in promise:
+            assert words in result.stdout, (words, result.stdout[-1500:])

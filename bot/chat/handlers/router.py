@@ -230,6 +230,8 @@ async def _pain(turn: Turn) -> bool:
     """A score with no question open: kept in the pain stream, and said back."""
     pain = turn.heard.pain
     assert pain is not None
+    if turn.routine_hint is not None:
+        return False  # mid-exercise: the routine's own hint answers it ("a 2 is fine")
     stored = await turn.context.services.pain.typed(
         turn.user_id, pain.value, pain.when, update_id=turn.update.update_id
     )

@@ -48,20 +48,20 @@ def test_a_score_may_answer_the_morning_question_after_the_open_steps() -> None:
     assert plan(place, understand("about a 4")) == (
         Stage.ROUTINE,
         Stage.MORNING,
+        Stage.PAIN,
         Stage.INTENT,
         Stage.HINT,
     )
     assert Stage.MORNING not in plan(place, understand("start"))
 
 
-def test_a_score_nothing_asked_for_is_kept_but_not_mid_routine() -> None:
+def test_a_score_nothing_asked_for_is_kept() -> None:
     assert plan(Place(), understand("my back is worse this morning, 6/10")) == (
         Stage.MORNING,
         Stage.PAIN,
         Stage.INTENT,
         Stage.HINT,
     )
-    assert Stage.PAIN not in plan(Place(phase=Phase.CARD, routine_at=EARLIER), understand("6"))
 
 
 def test_how_it_felt_comes_after_the_open_steps() -> None:
