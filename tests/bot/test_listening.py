@@ -567,3 +567,16 @@ async def test_how_a_routine_felt_can_be_typed(
     await chat.press("2")
     await chat.say(said)
     assert (await routine_row(services)).feel == feel
+
+
+@pytest.mark.parametrize(("pain", "too_much"), [(6, True), (9, True), (5, False)])
+async def test_an_end_pain_above_5_is_answered_not_cheered(
+    chat: Conversation, services: Services, app: App, clock: FrozenClock, pain: int, too_much: bool
+) -> None:
+    await _card(chat, services, app, clock)
+    for _ in range(3):
+        await chat.press("✅ Done")
+    await chat.press(str(pain))
+    summary = next(m["text"] for m in chat.messages() if "Your back now:" in m.get("text", ""))
+    assert (t("player.summary_lighter") in summary) is too_much
+    assert ("🎉" in summary) is not too_much
