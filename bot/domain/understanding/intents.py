@@ -36,7 +36,20 @@ def intents(reading: Reading) -> frozenset[Intent]:
         m for m in longest.values()
         if not any(o is not m and o.start < m.start and m.end <= o.end for o in longest.values())
     ]  # fmt: skip
-    return frozenset(Intent(m.label[2:]) for m in inside if not _negated_intent(reading, m))
+    return frozenset(
+        Intent(m.label[2:])
+        for m in inside
+        if not _negated_intent(reading, m) and not _done_asked(reading, m)
+    )
+
+
+def _done_asked(reading: Reading, at: Match) -> bool:
+    """ "what's next?" asks; it does not tick an exercise off (a bare "next?" still does)."""
+    if Intent(at.label[2:]) is not Intent.DONE or at.start == 0:
+        return False
+    tokens = reading.tokens
+    asked = at.end < len(tokens) and tokens[at.end] == "?"
+    return asked and reading.sentence[at.start - 1] == reading.sentence[at.start]
 
 
 def _negated_intent(reading: Reading, at: Match) -> bool:

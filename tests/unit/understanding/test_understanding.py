@@ -107,6 +107,7 @@ def test_every_labelled_intent_is_the_one_a_step_acts_on() -> None:
         ("SHARP PAIN!!", Signal.SHARP, PainKind.SHARP),
         ("tinglign in my foot", Signal.LEG, PainKind.LEG_NUMBNESS),
         ("both legs feel weak", Signal.BOTH_LEGS, PainKind.LEG_WEAKNESS),
+        ("feeling dizzy and rough", Signal.FEVER_UNWELL, None),
     ],
 )
 def test_the_issue_examples_are_heard(text: str, signal: Signal, kind: PainKind | None) -> None:
@@ -184,6 +185,10 @@ def test_numbers_that_are_not_scores_are_not_read_as_pain(text: str) -> None:
         ("can i skip this one", Intent.SKIP),
         ("remind me later", Intent.LATER),
         ("stop, it hurts", Intent.HURT),
+        ("what's next?", None),  # a question, not "done"
+        ("i think i pulled something", Intent.HURT),
+        ("back spasm 😬", Intent.HURT),
+        ("cant be bothered today", Intent.NOT_TODAY),
     ],
 )
 def test_intents(text: str, intent: Intent | None) -> None:
