@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import ChatMember, Update
+from telegram import Bot, ChatMember, Message, Update
+from telegram.constants import ChatType
+from telegram.ext import ApplicationHandlerStop, BaseHandler
 
 from bot.chat.commands import help_text
 from bot.chat.context import Ctx
@@ -13,6 +15,42 @@ from bot.texts import t
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 500
+
+
+def never_sent(update: Update, bot_id: int) -> str | None:
+    """Why Telegram would never send this update to this bot, or None if it could."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == ChatType.PRIVATE and update.effective_user is None:
+        return "private update without a sender"
+    query = update.callback_query
+    if query is None:
+        return None
+    if query.data is None:
+        return "press without data"
+    message = query.message
+    if not isinstance(message, Message):  # absent (inline) or InaccessibleMessage
+        return "press on an inaccessible message"
+    if message.from_user is None or message.from_user.id != bot_id:
+        return "press on a message that is not the bot's"
+    return None
+
+
+class NeverSent(BaseHandler[Update, Ctx, None]):
+    """Drops updates Telegram never sends, before any flow (or the error handler) sees them."""
+
+    def __init__(self, bot: Bot) -> None:
+        super().__init__(self._drop)
+        self._bot = bot  # its id is known once the Application is initialised
+
+    def check_update(self, update: object) -> str | None:
+        """The reason to drop the update, or None to let the other handlers have it."""
+        if not isinstance(update, Update):
+            return None
+        return never_sent(update, self._bot.id)
+
+    async def _drop(self, update: Update, context: Ctx) -> None:
+        log.debug("update %s dropped: %s", update.update_id, never_sent(update, self._bot.id))
+        raise ApplicationHandlerStop
 
 
 async def on_help(update: Update, context: Ctx) -> None:

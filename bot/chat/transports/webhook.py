@@ -24,6 +24,39 @@ from bot.services.chat_order import ChatBusy, ChatOrder, LocalChatOrder, build_c
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's updates are a few kilobytes; anything this large is not one of them.
+MAX_BODY = 1 << 20
+
+
+class _TooLarge(Exception):
+    """The request body is over MAX_BODY."""
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused as soon as it is known to be over MAX_BODY (never read whole)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _update_of(payload: dict[str, object], app: App) -> Update | None:
+    """The Update in a JSON object, or None when it is not one Telegram would send."""
+    update_id = payload.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    try:
+        return Update.de_json(payload, app.bot)
+    # PTB raises whatever the malformed shape trips over (AttributeError, KeyError, ...).
+    except Exception:
+        return None
 
 
 class _Server(uvicorn.Server):
@@ -54,10 +87,18 @@ def build_web_app(
         if not hmac.compare_digest(given, expected):
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            payload = json.loads(await request.body())
-            update = Update.de_json(payload, app.bot)
-        except (ValueError, TypeError, KeyError):
+            payload = json.loads(await _read_body(request))
+        except _TooLarge:
+            return PlainTextResponse("too large", status_code=413)
+        except ValueError:  # malformed JSON or not UTF-8
             return PlainTextResponse("bad update", status_code=400)
+        if not isinstance(payload, dict):
+            return PlainTextResponse("bad update", status_code=400)
+        update = _update_of(payload, app)
+        if update is None:
+            # A 200, or Telegram would resend it forever; the payload is not logged (user text).
+            log.debug("dropped an object that is not a valid update")
+            return Response(status_code=200)
         chat = update.effective_chat
         # Processed before answering: if the process dies here, Telegram sends it again.
         # One update per chat at a time, across every worker (see bot.services.chat_order).
