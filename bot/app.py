@@ -24,7 +24,7 @@ from bot.chat.handlers import player as player_handlers
 from bot.chat.handlers import privacy as privacy_handlers
 from bot.chat.handlers import progress as progress_handlers
 from bot.chat.handlers import pushes as push_handlers
-from bot.chat.jobs import schedule_pushes
+from bot.chat.jobs import schedule_housekeeping, schedule_pushes
 from bot.chat.metrics import METRICS_KEY, Metrics, SideServer, TimedUpdates, count_error
 from bot.chat.rate_limit import build_rate_limiter
 from bot.domain import timezones, understanding
@@ -69,6 +69,7 @@ def build_application(
     register_handlers(app)
     app.add_error_handler(count_error)
     schedule_pushes(app)
+    schedule_housekeeping(app, HOUSEKEEPING_SECONDS)
     player_timers.install(app)
     progress_handlers.schedule_summaries(app)
     return app
@@ -76,6 +77,7 @@ def build_application(
 
 def register_handlers(app: App) -> None:
     """Every handler, in the order they must be tried."""
+    app.add_handler(basic.NeverSent(app.bot), group=GROUP_GUARDS)
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, basic.on_group), group=GROUP_GUARDS)
     app.add_handler(
         ChatMemberHandler(basic.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),

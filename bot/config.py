@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     api_base_url: str | None = None
     metrics_port: int = Field(default=0, ge=0, le=65535)
     data_dir: Path = Path("var")
+    # Handled-update records must outlive Telegram's resends (a day), hence at least 2.
+    retention_days: int = Field(default=30, ge=2, le=3650)
 
     @field_validator("token", "webhook_url", "webhook_secret", "api_base_url", mode="before")
     @classmethod

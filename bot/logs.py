@@ -8,12 +8,20 @@ from collections.abc import Iterable
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-# httpx logs every request URL at INFO, and Bot API URLs carry the token.
+# Library loggers never go below these levels, whatever BACKCOACH_LOG_LEVEL says: httpx logs
+# every request URL (with the token) at INFO; at DEBUG, telegram prints whole updates and API
+# parameters (names, typed text), aiosqlite and sqlalchemy the statements' values, httpcore
+# the bodies, apscheduler the jobs' arguments.
 _QUIET = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "apscheduler": logging.WARNING,
     "alembic": logging.WARNING,
+    "telegram": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "asyncpg": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "uvicorn.access": logging.INFO,
 }
 
 

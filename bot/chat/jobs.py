@@ -1,10 +1,10 @@
-"""The periodic push tick (one APScheduler job via PTB's JobQueue) and how one push is sent."""
+"""The periodic jobs (push tick, housekeeping) via PTB's JobQueue, and how one push is sent."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -30,6 +30,8 @@ from bot.services.pushes import Outcome, PushJob, Report, SendResult
 log = logging.getLogger(__name__)
 
 JOB_NAME = "pushes"
+HOUSEKEEPING_JOB = "housekeeping"
+OUTAGE_KEY = "db_outage"
 # httpx failures that happen before a request leaves: sending again cannot duplicate.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _GONE = ("chat not found", "user is deactivated", "bot was blocked")
@@ -122,6 +124,34 @@ async def run_pushes(
     return report
 
 
+class DatabaseWatch:
+    """Says once that the database is gone and once that it is back, not a traceback a tick."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    async def run(self, services: Services, work: Callable[[], Awaitable[object]]) -> None:
+        """Run one job's work; a failure while the database is unreachable is an outage."""
+        try:
+            await work()
+        except Exception as exc:
+            if await services.db_ok():
+                raise  # the database answers: a real bug, for the error handler
+            if not self.down:
+                self.down = True
+                log.error("database unreachable (%s); jobs retry every tick", type(exc).__name__)
+            return
+        if self.down:
+            self.down = False
+            log.warning("database reachable again; jobs resumed")
+
+
+def watch_of(app: App) -> DatabaseWatch:
+    """The process's one outage tracker, shared by every job."""
+    watch: DatabaseWatch = app.bot_data.setdefault(OUTAGE_KEY, DatabaseWatch())
+    return watch
+
+
 class PushTick:
     """The job callback: one tick at a time per process, stopping with the application."""
 
@@ -141,7 +171,10 @@ class PushTick:
             late = datetime.now(UTC) - context.job.next_t + timedelta(seconds=interval)
             metrics_of(app.bot_data).timer_fired("push_tick", late.total_seconds())
         async with self._running:
-            await run_pushes(app, keep_going=lambda: app.running, policy=self.policy)
+            await watch_of(app).run(
+                app.bot_data[SERVICES_KEY],
+                lambda: run_pushes(app, keep_going=lambda: app.running, policy=self.policy),
+            )
 
 
 def schedule_pushes(app: App) -> Job[Ctx]:
@@ -158,4 +191,32 @@ def schedule_pushes(app: App) -> Job[Ctx]:
         # Our own lock skips a tick that overlaps a long fan-out; max_instances=2 lets that
         # happen quietly instead of APScheduler logging a warning every tick.
         job_kwargs={"max_instances": 2, "coalesce": True, "misfire_grace_time": None},
+    )
+
+
+async def housekeep(app: App) -> None:
+    """Forget records past the retention: handled updates and finished timers."""
+    services: Services = app.bot_data[SERVICES_KEY]
+    keep = timedelta(days=services.settings.retention_days)
+    updates = await services.users.forget_old_deliveries(keep)
+    timers = await services.users.forget_old_timers(keep)
+    if updates or timers:
+        log.info("housekeeping: %s handled updates, %s timers forgotten", updates, timers)
+
+
+async def _housekeeping_job(context: Ctx) -> None:
+    app = cast(App, context.application)
+    await watch_of(app).run(app.bot_data[SERVICES_KEY], lambda: housekeep(app))
+
+
+def schedule_housekeeping(app: App, every: float) -> Job[Ctx]:
+    """Start the one repeating job that prunes log-like tables; the first run soon after start."""
+    if app.job_queue is None:
+        raise RuntimeError("python-telegram-bot[job-queue] is needed for housekeeping")
+    return app.job_queue.run_repeating(
+        _housekeeping_job,
+        interval=every,
+        first=min(60.0, every),
+        name=HOUSEKEEPING_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )

@@ -1,14 +1,14 @@
-"""Use cases about who the user is: reachability, and forgetting old deliveries."""
+"""Use cases about who the user is: reachability, and forgetting old records."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.repos import UserRepo, forget_deliveries_before
-from bot.db.tables import Dialog, PlayedRoutine, User
+from bot.db.tables import Dialog, HandledUpdate, PlayedRoutine, RoutineTimer, User
 from bot.domain.listening import Place
 from bot.domain.onboarding import Step
 from bot.domain.player import Phase
@@ -57,7 +57,32 @@ class UserService:
         async with self.sessions.begin() as s:
             return await UserRepo(s).set_active(user_id, active)
 
-    async def forget_old_deliveries(self) -> int:
+    async def forget_old_deliveries(self, keep: timedelta = DELIVERY_MEMORY) -> int:
         """Housekeeping: drop records of updates too old to be delivered again."""
         async with self.sessions.begin() as s:
-            return await forget_deliveries_before(s, self.clock.now() - DELIVERY_MEMORY)
+            return await forget_deliveries_before(s, self.clock.now() - max(keep, DELIVERY_MEMORY))
+
+    async def forget_old_timers(self, keep: timedelta) -> int:
+        """Housekeeping: drop hold and rest timers that ended longer than `keep` ago.
+
+        A pending timer, or one a routine still points at, is never dropped: the player reads
+        both. Nothing else (plan, progress, export, the once-a-day push key) reads timers.
+        """
+        cutoff = self.clock.now() - keep
+        current = select(PlayedRoutine.timer_id).where(PlayedRoutine.timer_id.is_not(None))
+        async with self.sessions.begin() as s:
+            result = await s.execute(
+                delete(RoutineTimer)
+                .where(
+                    RoutineTimer.status != "pending",
+                    RoutineTimer.due_at < cutoff,
+                    RoutineTimer.id.not_in(current),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def last_handled_update(self) -> int:
+        """The highest update id on record (0 if none): a new fake Bot API starts above it."""
+        async with self.sessions.begin() as s:
+            return int(await s.scalar(select(func.max(HandledUpdate.update_id))) or 0)

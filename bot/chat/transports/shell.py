@@ -11,6 +11,7 @@ printed as it happens, including scheduled messages while you wait. At the end o
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import sys
 from collections.abc import Callable
@@ -158,6 +159,9 @@ async def run_shell(
     await upgrade(url)
     services = build_services(shell_settings, clock=clock)
     api = MemoryBotApi()
+    # A second session on the same database must not reuse update ids already on record:
+    # those would be taken for redeliveries and ignored.
+    api._update_ids = itertools.count(await services.users.last_handled_update() + 1)
     app = build_application(services, DEFAULT_TOKEN, request=MemoryRequest(api))
     files = shell_settings.data_dir / "shell"
 
