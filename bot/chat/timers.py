@@ -29,6 +29,7 @@ from telegram.ext import Job
 
 from bot.chat import render_player as render
 from bot.chat.context import SERVICES_KEY, App, Ctx
+from bot.chat.jobs import watch_of
 from bot.domain import player as pl
 from bot.services import Services
 from bot.services.clock import Clock
@@ -273,11 +274,14 @@ def _app(context: Ctx) -> App:
 
 
 async def _restore_job(context: Ctx) -> None:
-    await restore(_app(context))
+    app = _app(context)
+    await watch_of(app).run(_services(app), lambda: restore(app))
 
 
 async def _sweep_job(context: Ctx) -> None:
-    await sweep(_app(context))
+    # A database outage is said once, not with a traceback every sweep (bot.chat.jobs).
+    app = _app(context)
+    await watch_of(app).run(_services(app), lambda: sweep(app))
 
 
 async def _tick_job(context: Ctx) -> None:
@@ -287,7 +291,8 @@ async def _tick_job(context: Ctx) -> None:
 async def _fire_job(context: Ctx) -> None:
     job = context.job
     assert job is not None and isinstance(job.data, int)
-    await fire(_app(context), job.data)
+    app, timer_id = _app(context), job.data
+    await watch_of(app).run(_services(app), lambda: fire(app, timer_id))
 
 
 def schedule(app: App, info: TimerInfo) -> None:

@@ -167,3 +167,32 @@ async def test_a_failure_while_the_database_answers_still_reaches_the_error_hand
     monkeypatch.setattr(services.pushes, "run_due", broken)
     with pytest.raises(RuntimeError):
         await PushTick()(context)
+
+
+async def test_the_timer_sweep_and_the_summary_tick_share_the_outage_log(
+    services: Services, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.chat import timers
+    from bot.chat.handlers.progress import SummaryTick
+
+    app = _app(services)
+    context: Any = SimpleNamespace(application=app, job=None)
+
+    async def down(*_args: object, **_kwargs: object) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    async def unreachable() -> bool:
+        return False
+
+    caplog.set_level(logging.DEBUG, logger="bot")
+    monkeypatch.setattr(services, "db_ok", unreachable)
+    monkeypatch.setattr(services.player, "pending_timers", down)
+    monkeypatch.setattr(services.weekly, "enrol", down)
+    monkeypatch.setattr(services.weekly, "claim", down)
+    async with asyncio.timeout(20):
+        for _ in range(3):
+            await timers._sweep_job(context)
+            await SummaryTick()(context)
+    records = [r for r in caplog.records if r.name.startswith("bot")]
+    assert len([r for r in records if "unreachable" in r.getMessage()]) == 1
+    assert all(r.exc_info is None for r in records)

@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Job,
 from bot.chat import render_progress as render
 from bot.chat.callbacks import acknowledge
 from bot.chat.context import SERVICES_KEY, App, Ctx
+from bot.chat.jobs import watch_of
 from bot.chat.keyboards import chunked, keyboard
 from bot.services import Services
 from bot.services.weekly import Outcome, SummaryJob
@@ -151,9 +152,15 @@ class SummaryTick:
         """Send what is due; a tick still busy makes the next one a no-op."""
         if self._running.locked():
             return
-        async with self._running:
-            await run_summaries(cast(App, context.application), enrol=not self._enrolled)
+        app = cast(App, context.application)
+
+        async def tick() -> None:
+            await run_summaries(app, enrol=not self._enrolled)
             self._enrolled = True
+
+        async with self._running:
+            # A database outage is said once, not with a traceback every tick (bot.chat.jobs).
+            await watch_of(app).run(app.bot_data[SERVICES_KEY], tick)
 
 
 def schedule_summaries(app: App) -> Job[Ctx]:
