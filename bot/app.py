@@ -19,7 +19,7 @@ from telegram.request import BaseRequest
 from bot.chat import timers as player_timers
 from bot.chat.commands import bot_commands
 from bot.chat.context import SERVICES_KEY, App, Ctx
-from bot.chat.handlers import afterwards, basic, feel, plan, profile, router
+from bot.chat.handlers import afterwards, basic, delivery, feel, plan, profile, router
 from bot.chat.handlers import player as player_handlers
 from bot.chat.handlers import privacy as privacy_handlers
 from bot.chat.handlers import progress as progress_handlers
@@ -31,8 +31,10 @@ from bot.domain import timezones, understanding
 from bot.services import Services
 
 # Handler groups run in order; the first matching handler of a group wins.
+GROUP_REPEATS = -2
 GROUP_GUARDS = -1
 GROUP_MAIN = 0
+GROUP_AFTER = 1
 
 PRIVATE = filters.ChatType.PRIVATE
 TYPED = filters.TEXT & ~filters.COMMAND
@@ -58,6 +60,8 @@ def build_application(
         builder = builder.request(request).get_updates_request(updates_request or request)
     if base_url is not None:
         builder = builder.base_url(base_url)
+    # No Updater: it confirms updates before they are handled (see transports.polling).
+    builder = builder.updater(None)
     metrics = Metrics()
     # One update at a time, as PTB's default, but timed for /metrics.
     builder = builder.concurrent_updates(TimedUpdates(metrics))
@@ -77,6 +81,7 @@ def build_application(
 
 def register_handlers(app: App) -> None:
     """Every handler, in the order they must be tried."""
+    app.add_handler(delivery.Redelivered(), group=GROUP_REPEATS)
     app.add_handler(basic.NeverSent(app.bot), group=GROUP_GUARDS)
     app.add_handler(MessageHandler(filters.ChatType.GROUPS, basic.on_group), group=GROUP_GUARDS)
     app.add_handler(
@@ -105,6 +110,7 @@ def register_handlers(app: App) -> None:
         MessageHandler(PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL, basic.on_media),
     ]
     app.add_handlers(main, group=GROUP_MAIN)
+    app.add_handler(delivery.Handled(), group=GROUP_AFTER)
     app.add_error_handler(basic.on_error)
 
 

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
@@ -53,10 +61,31 @@ async def first_delivery(
     stmt = insert_ignoring_conflicts(
         session,
         HandledUpdate,
-        [{"update_id": update_id, "user_id": user_id, "at": now}],
+        # Its reply is owed until `record_handled` (after the reply) says otherwise.
+        [{"update_id": update_id, "user_id": user_id, "at": now, "replied": False}],
         ["update_id"],
     ).returning(HandledUpdate.update_id)
     return (await session.execute(stmt)).first() is not None
+
+
+async def record_handled(
+    session: AsyncSession, update_id: int, user_id: int, now: datetime
+) -> None:
+    """Record that this update was handled and answered (nothing if the user is not stored)."""
+    insert = dialect_insert(session)
+    # The column types, so the time is stored as every other `at` is.
+    columns = HandledUpdate.__table__.c
+    known = select(
+        literal(update_id, columns.update_id.type),
+        User.id,
+        literal(now, columns.at.type),
+        literal(True, columns.replied.type),
+    ).where(User.id == user_id)
+    await session.execute(
+        insert(HandledUpdate)
+        .from_select(["update_id", "user_id", "at", "replied"], known)
+        .on_conflict_do_update(index_elements=["update_id"], set_={"replied": True})
+    )
 
 
 async def forget_deliveries_before(session: AsyncSession, cutoff: datetime) -> int:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -142,6 +143,8 @@ class HandledUpdate(Base):
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     at: Mapped[datetime] = mapped_column(index=True)
+    # False while the reply is still owed: a redelivery then shows the step again, once.
+    replied: Mapped[bool] = mapped_column(default=False, server_default=true())
 
 
 class Push(Base):

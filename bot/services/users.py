@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.repos import UserRepo, forget_deliveries_before
+from bot.db.repos import UserRepo, forget_deliveries_before, record_handled
 from bot.db.tables import Dialog, HandledUpdate, PlayedRoutine, RoutineTimer, User
+from bot.domain.delivery import Delivery
 from bot.domain.listening import Place
 from bot.domain.onboarding import Step
 from bot.domain.player import Phase
@@ -81,6 +82,21 @@ class UserService:
                 .execution_options(synchronize_session=False)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def delivery(self, update_id: int) -> Delivery:
+        """Whether this update was handled before, and whether its reply went out."""
+        async with self.sessions.begin() as s:
+            replied = await s.scalar(
+                select(HandledUpdate.replied).where(HandledUpdate.update_id == update_id)
+            )
+        if replied is None:
+            return Delivery.NEW
+        return Delivery.DONE if replied else Delivery.OWED
+
+    async def handled(self, update_id: int, user_id: int) -> None:
+        """Record that this update was handled and its reply sent: a repeat is dropped."""
+        async with self.sessions.begin() as s:
+            await record_handled(s, update_id, user_id, self.clock.now())
 
     async def last_handled_update(self) -> int:
         """The highest update id on record (0 if none): a new fake Bot API starts above it."""

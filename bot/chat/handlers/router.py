@@ -151,9 +151,8 @@ async def _leg(
 
 async def _show_heard(turn: Turn, view: View) -> None:
     """The one line that says why a safety question comes now, then the question."""
-    if view.repeated:
-        return
-    line = _HEARD_LINES.get(view.heard or "")
+    # A redelivery whose reply was lost shows the question again, without the line before it.
+    line = None if view.repeated else _HEARD_LINES.get(view.heard or "")
     if line is not None:
         await turn.message.reply_text(t(line))
     if view.heard == Heard.NO_CONSENT:
@@ -176,6 +175,9 @@ async def _dialog(turn: Turn) -> bool:
         turn.dialog_hint = view
         return False
     if view.repeated:
+        # Delivered again with its reply lost (see handlers.delivery): the question where the
+        # conversation stands, once more.
+        await profile.show(turn.message, view, turn.context, name=turn.name)
         return True
     if view.action == ob.LEG_ACTION:
         resume = view.data.get("resume")
