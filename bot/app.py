@@ -27,6 +27,7 @@ from bot.chat.handlers import pushes as push_handlers
 from bot.chat.jobs import schedule_housekeeping, schedule_pushes
 from bot.chat.metrics import METRICS_KEY, Metrics, SideServer, TimedUpdates, count_error
 from bot.chat.rate_limit import build_rate_limiter
+from bot.chat.resilience import build_bot
 from bot.domain import timezones, understanding
 from bot.services import Services
 
@@ -53,20 +54,23 @@ def build_application(
     rate_limited: bool = True,
 ) -> App:
     """The Application with every handler and job, over the given Bot API transport."""
-    builder: ApplicationBuilder = (  # type: ignore[type-arg]
-        Application.builder().token(token).context_types(ContextTypes(context=Ctx))
+    metrics = Metrics()
+    limiter = build_rate_limiter(services.settings, token, metrics) if rate_limited else None
+    # Retries what is safe to retry, and cosmetic calls never end a handler (see resilience).
+    bot = build_bot(
+        token,
+        request=request,
+        updates_request=updates_request,
+        base_url=base_url,
+        rate_limiter=limiter,
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
-    if base_url is not None:
-        builder = builder.base_url(base_url)
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        Application.builder().bot(bot).context_types(ContextTypes(context=Ctx))
+    )
     # No Updater: it confirms updates before they are handled (see transports.polling).
     builder = builder.updater(None)
-    metrics = Metrics()
     # One update at a time, as PTB's default, but timed for /metrics.
     builder = builder.concurrent_updates(TimedUpdates(metrics))
-    if rate_limited:
-        builder = builder.rate_limiter(build_rate_limiter(services.settings, token, metrics))
     app: App = builder.post_init(on_startup).build()
     app.bot_data[SERVICES_KEY] = services
     app.bot_data[METRICS_KEY] = metrics

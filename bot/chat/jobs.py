@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-import httpx
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -17,13 +16,13 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import Job
 
 from bot.chat import render_pushes as render
 from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.metrics import metrics_of
+from bot.chat.resilience import surely_not_applied
 from bot.services import Services
 from bot.services.pushes import Outcome, PushJob, Report, SendResult
 
@@ -32,28 +31,21 @@ log = logging.getLogger(__name__)
 JOB_NAME = "pushes"
 HOUSEKEEPING_JOB = "housekeeping"
 OUTAGE_KEY = "db_outage"
-# httpx failures that happen before a request leaves: sending again cannot duplicate.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _GONE = ("chat not found", "user is deactivated", "bot was blocked")
 
 
 @dataclass(frozen=True, slots=True)
 class SendPolicy:
-    """Retries for sends that certainly did not reach Telegram (on top of the rate limiter's)."""
+    """Retries for sends that surely did not reach Telegram (on top of the rate limiter's).
+
+    The bot's HTTP client (`RetryingRequest`) retries such sends too, by the same rule
+    (`surely_not_applied`): neither layer repeats a send whose answer was lost, so together
+    they may try more often, never deliver twice.
+    """
 
     attempts: int = 4
     backoff: float = 0.5  # seconds before the first retry, doubled each time
     max_delay: float = 60.0
-
-
-def _certainly_not_sent(exc: NetworkError) -> bool:
-    """Whether Telegram can not have delivered the message: no request left, or it said no."""
-    cause = exc.__cause__
-    if isinstance(cause, _NOT_SENT):
-        return True
-    # An HTTP error status (5xx) carries no cause: Telegram answered that it did not send.
-    # A TimedOut without a cause is a read timeout: the request may well have been delivered.
-    return cause is None and not isinstance(exc, TimedOut)
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -77,7 +69,7 @@ async def send_push(bot: Bot, job: PushJob, policy: SendPolicy = SendPolicy()) -
             # The rate limiter already waited and retried; keep honouring Telegram's pause.
             delay, error = _seconds(exc.retry_after), "RetryAfter"
         except NetworkError as exc:
-            if not _certainly_not_sent(exc):
+            if not surely_not_applied(exc):
                 log.warning("push %s: no answer from Telegram, not resending", job.push_id)
                 return SendResult(Outcome.UNKNOWN, attempts=attempt, error=type(exc).__name__)
             delay, error = policy.backoff * 2 ** (attempt - 1), exc.message

@@ -21,7 +21,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ import httpx
 import pytest
 from fakes.bot_process import free_port, kill_9, start_bot, stop
 from fakes.http_botapi import SECRET_HEADER, BotApiServer, WebhookDelivery, listening_socket
+from fakes.journeys import Player, newest_buttons
 from fakes.waiting import until_sync
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
@@ -171,67 +171,6 @@ def serve_round_robin(workers: list[str]) -> Iterator[RoundRobinBotApi]:
 # ---------------------------------------------------------------- the users
 
 
-@dataclass
-class Player:
-    """One user clicking through onboarding, answering whatever question is on screen."""
-
-    uid: int
-    answered: int = 0  # message_id of the last question answered
-    at: float = 0.0
-    actions: int = 0
-    nudges: int = 0
-    finishing: bool = False
-    done: bool = False
-    log: list[str] = field(default_factory=list)
-
-    def step(self, api: MemoryBotApi, now: float) -> None:
-        """Answer the newest question if it is new; nudge with /start if nothing comes back."""
-        messages = api.sent_to(self.uid)
-        if not messages:
-            if not self.actions or now - self.at > STUCK_AFTER_S:
-                self._do(api, now, "/start")
-            return
-        if self.finishing and messages[-1]["message_id"] > self.answered:
-            self.done = True
-            return
-        question = next((m for m in reversed(messages) if MemoryBotApi.buttons(m)), None)
-        if question is not None and question["message_id"] > self.answered:
-            self.answered = question["message_id"]
-            self._answer(api, now, question)
-        elif now - self.at > STUCK_AFTER_S:
-            # The worker that handled the last answer died before replying: as a person would,
-            # say /start, which shows the question where the conversation stands.
-            self.nudges += 1
-            self._do(api, now, "/start")
-
-    def _answer(self, api: MemoryBotApi, now: float, question: dict[str, Any]) -> None:
-        buttons = MemoryBotApi.buttons(question)
-        labels = [label for label, _ in buttons]
-        if labels == ["Yes", "No"]:  # a red-flag question
-            choice = "No"
-        elif "Pick a UTC offset" in labels:
-            self._do(api, now, "Sydney")
-            return
-        else:
-            wanted = ["I agree", "3", "Longer", "Active", "Mon · Tue · Thu · Fri", "08:00"]
-            wanted += ["Yes,", "Wait for the morning"]
-            choice = next((w for w in wanted for label in labels if label.startswith(w)), "")
-            assert choice, f"user {self.uid}: unexpected question {labels}"
-        data = next(d for label, d in buttons if label.startswith(choice))
-        self.finishing = choice == "Wait for the morning"
-        self._do(api, now, f"[{choice}]", press=(question["message_id"], data))
-
-    def _do(
-        self, api: MemoryBotApi, now: float, action: str, press: tuple[int, str] | None = None
-    ) -> None:
-        if press is None:
-            api.user_says(self.uid, action, first_name=f"User{self.uid - FIRST_USER}")
-        else:
-            api.user_presses(self.uid, *press)
-        self.at, self.actions = now, self.actions + 1
-        self.log.append(action)
-
-
 class CallWatch:
     """The chats of the bot's calls since the last look (only finished calls count)."""
 
@@ -260,11 +199,6 @@ def _is_push_call(call: ApiCall) -> bool:
 
 def _is_release_call(call: ApiCall) -> bool:
     return call.method == "sendMessage" and str(call.params.get("text", "")).startswith("🔔")
-
-
-def newest_buttons(api: MemoryBotApi, uid: int) -> dict[str, Any] | None:
-    """The user's newest message with buttons (the one a person would tap)."""
-    return next((m for m in reversed(api.sent_to(uid)) if MemoryBotApi.buttons(m)), None)
 
 
 def _holding(api: MemoryBotApi, uid: int) -> bool:
@@ -379,7 +313,10 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
     query(pg_migrated, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     ports = [free_port() for _ in range(WORKERS)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
-    users = [Player(FIRST_USER + n) for n in range(USERS)]
+    users = [
+        Player(FIRST_USER + n, first_name=f"User{n}", stuck_after=STUCK_AFTER_S)
+        for n in range(USERS)
+    ]
     started = time.monotonic()
 
     with serve_round_robin(urls) as server:

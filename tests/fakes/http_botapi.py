@@ -27,7 +27,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesHeaderParser
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import httpx
@@ -36,11 +36,32 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.chat.offline.botapi import MemoryBotApi
-from bot.chat.offline.wire import NOT_FOUND, URL_PATH, ApiError, Upload
+from bot.chat.offline.wire import NOT_FOUND, URL_PATH, ApiError, ConnectionDropped, Upload
 
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+_DROP: Final = "backcoach.drop_connection"  # scope key: closes the request's connection unanswered
+
+
+class DroppableConnections:
+    """The outermost ASGI layer: lets the endpoint drop its connection without an answer.
+
+    Only here is `send` uvicorn's own (its request-response cycle, which holds the
+    transport); Starlette's layers wrap it. Aborting the transport makes the client see the
+    connection closed with no response, as when a network path or a proxy fails.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            cycle: Any = getattr(send, "__self__", None)
+            if cycle is not None:
+                scope[_DROP] = cycle.transport.abort
+        await self.app(scope, receive, send)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +151,9 @@ class BotApiServer:
         self._retry_delay = webhook_retry_delay
         self._max_attempts = webhook_max_attempts
         self._webhook_timeout = webhook_timeout
-        app = Starlette(routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])])
+        app = DroppableConnections(
+            Starlette(routes=[Route("/{path:path}", self._endpoint, methods=["GET", "POST"])])
+        )
         # No access log: its lines would carry the bot token.
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1
@@ -162,7 +185,13 @@ class BotApiServer:
             error = exc if isinstance(exc, ApiError) else ApiError(400, "Bad Request: bad body")
             answer = error.response()
         else:
-            answer = await self.api.handle(match["token"], match["rest"], params, files)
+            try:
+                answer = await self.api.handle(match["token"], match["rest"], params, files)
+            except ConnectionDropped:
+                request.scope[_DROP]()
+                # Let uvicorn see the connection gone: what follows is then never sent.
+                await asyncio.sleep(0)
+                return Response(status_code=500)
         return Response(answer.payload, answer.status, media_type="application/json")
 
     async def serve(self) -> None:

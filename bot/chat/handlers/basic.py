@@ -10,6 +10,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler
 
 from bot.chat.commands import help_text
 from bot.chat.context import Ctx
+from bot.chat.resilience import describe, telegram_fault
 from bot.texts import t
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,16 @@ async def on_my_chat_member(update: Update, context: Ctx) -> None:
 
 
 async def on_error(update: object, context: Ctx) -> None:
-    """Log the failure without message text, and tell the user something went wrong."""
+    """Log the failure without message text; tell the user only about a bug of ours.
+
+    A Telegram fault (the network, a 5xx, a 429, a block, a refused call) that still ended a
+    handler after the retries is one WARNING line: there is no one to tell in a chat that does
+    not answer, and the person's next message (or /start) shows the step they are on.
+    """
     update_id = update.update_id if isinstance(update, Update) else None
+    if telegram_fault(context.error):
+        log.warning("update %s: Telegram fault: %s", update_id, describe(context.error))
+        return
     log.error(
         "update %s failed: %s", update_id, type(context.error).__name__, exc_info=context.error
     )

@@ -22,9 +22,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
-from bot.chat.offline.wire import JSON, ApiError, ApiResponse, Upload, decode_params, int_param
+from bot.chat.offline.wire import (
+    JSON,
+    ApiError,
+    ApiResponse,
+    ConnectionDropped,
+    Upload,
+    decode_params,
+    int_param,
+)
 
-FaultKind: TypeAlias = Literal[429, 500, 403, 400, "slow"]
+# 400 is "message is not modified" (meant for edits); "network" drops the connection unanswered.
+FaultKind: TypeAlias = Literal[429, 500, 502, 403, 400, "slow", "network"]
 UserMedia: TypeAlias = Literal["sticker", "photo", "voice", "location"]
 _T = TypeVar("_T")
 
@@ -33,6 +42,7 @@ NOT_MODIFIED: Final = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
+NO_ANSWER: Final = 0  # the error_code of a call whose connection dropped without an answer
 BLOCKED: Final = "Forbidden: bot was blocked by the user"
 WEBHOOK_ACTIVE: Final = (
     "Conflict: can't use getUpdates method while webhook is active; "
@@ -75,13 +85,20 @@ class ApiCall:
         return self.error_code is None and self.result is not None
 
 
-@dataclass(slots=True)
-class _Fault:
-    method: str | None
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """What goes wrong with one call: `retry_after` is for 429, `delay` for "slow"."""
+
     kind: FaultKind
+    retry_after: int = 1
+    delay: float = 1.0
+
+
+@dataclass(slots=True)
+class _Scripted:
+    method: str | None
+    fault: Fault
     remaining: int
-    retry_after: int
-    delay: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +211,8 @@ class MemoryBotApi:
         self._webhook: Webhook | None = None
         self._webhook_error: tuple[int, str] | None = None
         self._calls: list[ApiCall] = []
-        self._faults: list[_Fault] = []
+        self._faults: list[_Scripted] = []
+        self._fault_source: Callable[[str], Fault | None] | None = None
 
     def reset(self) -> None:
         """Forget every chat, update, call, fault and setting; open long polls end now."""
@@ -230,22 +248,27 @@ class MemoryBotApi:
             self._calls.append(record)
         # A real round trip always yields to the event loop; so does this one.
         await asyncio.sleep(0)
-        delay = 0.0
+        fault: Fault | None = None
         outcome: object
         try:
             if name is None:
                 raise ApiError(404, "Not Found")
             record.params = decode_params(params or {}, files or {})
             with self._lock:
-                delay = self._take_fault(name)
+                fault = self._take_fault(name)
                 if name != "getUpdates":
                     outcome = self._handlers[name](record.params)
             if name == "getUpdates":
                 outcome = await self._get_updates(record.params)
         except ApiError as exc:
             outcome = exc
-        if delay:
-            await asyncio.sleep(delay)
+        except ConnectionDropped:
+            record.error_code = NO_ANSWER
+            raise
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.kind == 400:
+            outcome = ApiError(400, NOT_MODIFIED)  # the edit is made: it "was" already so
         return self._finish(record, outcome)
 
     def _finish(self, record: ApiCall, outcome: object) -> ApiResponse:
@@ -281,9 +304,11 @@ class MemoryBotApi:
         """Make the next `times` calls of `method` fail (or answer late, for "slow").
 
         `method=None` matches any method except getUpdates, so a running poller cannot
-        swallow a fault meant for a send.
+        swallow a fault meant for a send. Every kind but "slow" and 400 fails before the call
+        is applied; 400 answers "message is not modified" after applying it, as Telegram
+        does when the message already shows what the edit asks for.
         """
-        if kind not in (429, 500, 403, 400, "slow"):
+        if kind not in (429, 500, 502, 403, 400, "slow", "network"):
             raise ValueError(f"unknown fault kind {kind!r}")
         canonical = None
         if method is not None:
@@ -291,29 +316,42 @@ class MemoryBotApi:
             if canonical is None:
                 raise ValueError(f"{method!r} is not a method this fake implements")
         with self._lock:
-            self._faults.append(_Fault(canonical, kind, times, retry_after, delay))
+            self._faults.append(_Scripted(canonical, Fault(kind, retry_after, delay), times))
 
-    def _take_fault(self, method: str) -> float:
-        """Consume the first fault matching `method`; raise it, or return a delay."""
-        for fault in self._faults:
-            if fault.method == method or (fault.method is None and method != "getUpdates"):
-                fault.remaining -= 1
-                if fault.remaining <= 0:
-                    self._faults.remove(fault)
-                if fault.kind == 429:
-                    raise ApiError(
-                        429,
-                        f"Too Many Requests: retry after {fault.retry_after}",
-                        retry_after=fault.retry_after,
-                    )
-                if fault.kind == 500:
-                    raise ApiError(500, "Internal Server Error")
-                if fault.kind == 403:
-                    raise ApiError(403, BLOCKED)
-                if fault.kind == 400:
-                    raise ApiError(400, NOT_MODIFIED)
-                return fault.delay
-        return 0.0
+    def set_fault_source(self, source: Callable[[str], Fault | None] | None) -> None:
+        """Ask `source(method)`, under the fake's lock, for a fault on every call (getUpdates
+        aside) that no injected fault matched; None ends that."""
+        with self._lock:
+            self._fault_source = source
+
+    def _take_fault(self, method: str) -> Fault | None:
+        """Consume the first fault matching `method`; raise it, or return it ("slow", 400)."""
+        fault: Fault | None = None
+        for scripted in self._faults:
+            if scripted.method == method or (scripted.method is None and method != "getUpdates"):
+                scripted.remaining -= 1
+                if scripted.remaining <= 0:
+                    self._faults.remove(scripted)
+                fault = scripted.fault
+                break
+        else:
+            if self._fault_source is not None and method != "getUpdates":
+                fault = self._fault_source(method)
+        if fault is None or fault.kind in ("slow", 400):
+            return fault
+        if fault.kind == 429:
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {fault.retry_after}",
+                retry_after=fault.retry_after,
+            )
+        if fault.kind == 403:
+            raise ApiError(403, BLOCKED)
+        if fault.kind == 500:
+            raise ApiError(500, "Internal Server Error")
+        if fault.kind == 502:
+            raise ApiError(502, "Bad Gateway")
+        raise ConnectionDropped
 
     # -------------------------------------------------------------- updates
 

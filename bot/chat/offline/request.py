@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.chat.offline.botapi import MemoryBotApi
-from bot.chat.offline.wire import NOT_FOUND, URL_PATH, Upload
+from bot.chat.offline.wire import NOT_FOUND, URL_PATH, ConnectionDropped, Upload
 
 
 def _content(data: bytes | IO[bytes]) -> bytes:
@@ -25,7 +25,7 @@ class MemoryRequest(BaseRequest):
     Parameters go through PTB's own wire encoding (JSON-encoded strings and multipart
     files), so the fake sees what Telegram would. Error answers keep their HTTP status,
     so PTB raises its real exceptions (BadRequest, Forbidden, RetryAfter, ...); an answer
-    slower than the read timeout raises TimedOut.
+    slower than the read timeout raises TimedOut, a dropped connection NetworkError.
     """
 
     __slots__ = ("_api", "_closed", "_read_timeout")
@@ -84,6 +84,9 @@ class MemoryRequest(BaseRequest):
                 response = await self._api.handle(match["token"], match["rest"], params, files)
         except TimeoutError:
             raise TimedOut from None
+        except ConnectionDropped:
+            # As PTB's HTTP client words it, without the httpx error underneath.
+            raise NetworkError("Server disconnected without sending a response") from None
         return response.status, response.payload
 
     def _download(self, token: str, file_path: str) -> tuple[int, bytes]:

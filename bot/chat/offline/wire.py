@@ -95,6 +95,10 @@ class ApiError(Exception):
 NOT_FOUND: Final = ApiError(404, "Not Found").response()
 
 
+class ConnectionDropped(Exception):
+    """The connection closes before any answer: the call was not applied (a network fault)."""
+
+
 def _decode_value(name: str, value: object) -> object:
     if not isinstance(value, str):
         return value
