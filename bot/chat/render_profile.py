@@ -98,10 +98,13 @@ def question(view: View, now: datetime) -> Rendered:
             return t("onboarding.days"), keyboard(rows)
         case ob.Step.DAYS_PICK:
             picked = set(data.get("picked", []))
-            toggles = [
-                (("✅ " if d in picked else "") + WEEKDAYS[d], callback(v, str(d)))
-                for d in range(7)
-            ]
+
+            def day(d: int) -> Button:
+                # The button sets the opposite of what it shows (see ob.day_toggle).
+                label = f"✅ {WEEKDAYS[d]}" if d in picked else WEEKDAYS[d]
+                return label, callback(v, ob.day_toggle(d, picked))
+
+            toggles = [day(d) for d in range(7)]
             return t("onboarding.days_pick"), keyboard(
                 [*chunked(toggles, 4), [b("btn_done", "done")]]
             )

@@ -108,12 +108,15 @@ def _pain_note(prefix: str, pain: int) -> str:
     return t(f"pushes.{prefix}_{band}")
 
 
-def card(card: Card) -> Rendered:
-    """The routine card that replaces the pain question once it is answered."""
+def card(card: Card) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The routine card that replaces the pain question once it is answered.
+
+    Its buttons stay off once one was answered: a late tap on the pain scale brings none back.
+    """
     note = _pain_note("pain", card.pain)
     greeting = t("pushes.greeting", name=card.first_name)
     text = f"{greeting}\n{note}\n\n{_routine(card.preview)}"
-    return text, _actions(card.push_id, snooze=True)
+    return text, _actions(card.push_id, snooze=True) if card.choosing else None
 
 
 def rested(answer: Rested) -> str:

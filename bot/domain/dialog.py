@@ -116,6 +116,8 @@ class Outcome:
     end: End | None = None
     action: str | None = None  # a settings action the caller carries out (pause, resume)
     note: str | None = None  # a word the chat says before the next question ("high_pain")
+    # The same question redrawn (a toggle): the buttons of every earlier drawing stay live.
+    redraw: bool = False
 
 
 def value(event: Event) -> str | None:

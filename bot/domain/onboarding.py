@@ -8,7 +8,7 @@ Telegram or the database, so every path is a plain table test.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import time
 from enum import StrEnum
 from typing import Any
@@ -64,6 +64,7 @@ __all__ = [
     "advance",
     "ask_back",
     "current_flag",
+    "day_toggle",
     "days_from_mask",
     "days_mask",
     "start",
@@ -230,12 +231,34 @@ def _days(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     return next_step(data, Step.TIME, profile={"days_mask": days_mask(days)})
 
 
+def day_toggle(day: int, picked: Collection[int]) -> str:
+    """The value of a day's button in the picker: the state a tap sets, "+3" or "-3".
+
+    A tap names what it wants, not "flip": taps on an older drawing of the picker (quicker
+    than its redraw, or a second tap on the same day) each apply what the person saw.
+    """
+    return f"{'-' if day in picked else '+'}{day}"
+
+
+def _toggled(value: str | None, picked: set[int]) -> set[int] | None:
+    """The days after a day button's tap, or None if `value` is not one."""
+    if value is None:
+        return None
+    sign, digit = (value[0], value[1:]) if value[:1] in {"+", "-"} else ("", value)
+    if not (digit.isdigit() and 0 <= int(digit) <= 6):
+        return None
+    day = int(digit)
+    if sign == "+" or (not sign and day not in picked):  # a bare day: a picker drawn before
+        return picked | {day}
+    return picked - {day}
+
+
 def _days_pick(data: dict[str, Any], event: Event, profile: Profile) -> Outcome:
     picked = set(data.get("picked", []))
     value = pressed(event)
-    if value is not None and value.isdigit() and 0 <= int(value) <= 6:
-        picked ^= {int(value)}
-        return Outcome(step=Step.DAYS_PICK, data={**data, "picked": sorted(picked)})
+    toggled = _toggled(value, picked)
+    if toggled is not None:
+        return Outcome(step=Step.DAYS_PICK, data={**data, "picked": sorted(toggled)}, redraw=True)
     if isinstance(event, Text):
         typed = parse_days(event.text)
         if typed is not None:

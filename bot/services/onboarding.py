@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -153,6 +153,8 @@ class OnboardingService:
                 back = _resumable(dialog) if dialog is not None else resume
                 step, data = ob.start_safety(None, resume=back, close=back is None)
             data["reason"] = reason
+            if reason == "retake" and _standing(dialog, step, data):
+                return self._view(user, dialog, repeated=True)  # a second tap on the button
             s.add(SafetyScreen(user_id=user_id, reason=reason, started_at=now, answers={}))
             dialog = await self._open(s, user_id, step, data, now)
             return self._view(user, dialog, heard=Heard.LEG if reason != "retake" else None)
@@ -195,7 +197,11 @@ class OnboardingService:
             ready = clearance_from(Urgency(user.safety), flagged_at)
             if now < ready:
                 return View(user=user, end=ob.End.HELD, data={"until": ready.isoformat()})
-            dialog = await self._open(s, user_id, ob.Step.CLEARANCE, {"was": user.safety}, now)
+            data = {"was": user.safety}
+            dialog = await s.get(Dialog, user_id)
+            if _standing(dialog, ob.Step.CLEARANCE, data):
+                return self._view(user, dialog, repeated=True)  # a second tap on the button
+            dialog = await self._open(s, user_id, ob.Step.CLEARANCE, data, now)
             return self._view(user, dialog)
 
     async def clearance(self, user_id: int) -> datetime | None:
@@ -260,6 +266,10 @@ class OnboardingService:
         update_id: int | None = None,
     ) -> View:
         """Apply a button press (with the version it was shown at) or a typed answer.
+
+        The version names the question, not one drawing of it: a toggle redraws the same
+        question and keeps it, so a quick second tap on the drawing before still applies,
+        while a press on a question the conversation has left is stale.
 
         A typed answer carries its update id: if Telegram delivers it again after a crash,
         it is not taken as the answer to the next question too (a safety "no" twice, say).
@@ -340,7 +350,9 @@ class OnboardingService:
             await s.delete(dialog)
             return View(user=user, end=out.end, action=out.action, data=dict(out.data))
         dialog.step, dialog.data = out.step.value, out.data
-        dialog.version += 1
+        if not out.redraw:
+            # A new question: the buttons of the one before no longer act.
+            dialog.version += 1
         dialog.updated_at = now
         return self._view(user, dialog, note=out.note)
 
@@ -407,6 +419,11 @@ class OnboardingService:
         if out.step != ob.Step.SAFETY:
             screen.finished_at = now
             screen.verdict = str(out.profile.get("safety", "clear"))
+
+
+def _standing(dialog: Dialog | None, step: ob.Step, data: dict[str, Any]) -> TypeGuard[Dialog]:
+    """Whether this very question stands open, untouched: opening it again is a repeat."""
+    return dialog is not None and dialog.step == step.value and dialog.data == data
 
 
 def _resumable(dialog: Dialog | None, *, keep_flag: bool = False) -> dict[str, Any] | None:

@@ -384,14 +384,22 @@ class PlayerService:
         screen: str,
         action: pl.Action,
         value: int | PainKind | None,
+        *,
+        message_id: int | None = None,
     ) -> Result:
-        """A button: acts once, only at its exercise and on its kind of message, if open."""
+        """A button: acts once, only at its exercise and on its kind of message, if open.
+
+        With the pressed message's id, a second tap on the button that ended the routine is
+        STALE (nothing to say), not ENDED: that message now holds the summary and its buttons.
+        """
         async with self.sessions.begin() as s:
             # Lock order everywhere: the user, then the routine, then its timer.
             user = await s.get(User, user_id, with_for_update=True)
             routine = await s.get(PlayedRoutine, routine_id, with_for_update=True)
             if routine is None or routine.user_id != user_id:
                 return Result(Reply.ENDED)
+            if _ended_here(routine, message_id):
+                return Result(Reply.STALE)
             checked = await self._check_open(s, routine, user)
             if checked is not None:
                 return checked
@@ -1017,6 +1025,15 @@ def _blocked(user: User | None) -> Blocked | None:
     if user.safety != "clear":
         return Blocked.SAFETY_PENDING
     return None
+
+
+def _ended_here(routine: PlayedRoutine, message_id: int | None) -> bool:
+    """Whether the person ended this routine on this very message (not a day's expiry)."""
+    return (
+        message_id is not None
+        and routine.status not in (OPEN, pl.End.EXPIRED.value)
+        and routine.message_id == message_id
+    )
 
 
 def _state(routine: PlayedRoutine) -> pl.State:

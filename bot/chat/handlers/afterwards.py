@@ -9,7 +9,7 @@ from telegram import CallbackQuery, Message, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.chat import render_player as render
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, edit_in_place, settle
 from bot.chat.context import Ctx
 from bot.chat.handlers import profile
 from bot.chat.keyboards import Button, chunked, keyboard
@@ -71,11 +71,14 @@ async def on_button(update: Update, context: Ctx) -> None:
     after, user_id = context.services.player, query.from_user.id
     if parts[:1] == ["d"]:
         await acknowledge(query)
-        await message.edit_reply_markup(reply_markup=None)
         if parts[1:] != ["yes"]:
-            await message.reply_text(t("player.done_alone_not_yet"))
+            # "Not yet" stores nothing: only the first press on the question answers.
+            if await settle(query):
+                await message.reply_text(t("player.done_alone_not_yet"))
             return
         outcome = await after.done_alone(user_id, message.chat.id)
+        if not await _first(query, outcome):
+            return
         stored = await context.services.users.get(user_id)
         nxt = render.next_routine(stored.next_due_at if stored else None)
         key = {
@@ -89,17 +92,17 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     routine_id, idx = int(parts[1]), int(parts[2])
     await acknowledge(query)
+    # Which exercise, then what kind: each answer turns the question into the next one.
     if len(parts) == 3:
         rows = [[(t(_KIND_LABELS[k]), f"{query.data}:{k}")] for k in _KINDS]
-        await message.edit_text(t("player.hurt_kind"), reply_markup=keyboard(rows))
+        await edit_in_place(query, t("player.hurt_kind"), keyboard(rows))
         return
     if len(parts) == 4 and _KINDS.get(parts[3]) is PainKind.RADIATING:
         # Into the leg: recorded now, whatever comes next; the safety questions follow.
         await _record_hurt(query, message, context, routine_id, idx, PainKind.RADIATING, None)
         return
     if len(parts) == 4 and parts[3] in _KINDS:
-        text, markup = render.hurt_later_score(routine_id, idx, parts[3])
-        await message.edit_text(text, reply_markup=markup)
+        await edit_in_place(query, *render.hurt_later_score(routine_id, idx, parts[3]))
         # A typed "about a 5" answers it too (see the router's dialog stage).
         about = {"routine": routine_id, "idx": idx, "kind": parts[3]}
         await context.services.onboarding.ask_score(query.from_user.id, about)
@@ -134,13 +137,23 @@ async def _record_hurt(
     user_id = query.from_user.id
     await context.services.onboarding.close(user_id, Step.HURT_SCORE)
     outcome = await context.services.player.hurt_later(user_id, routine_id, idx, kind, pain)
-    await message.edit_reply_markup(reply_markup=None)
+    if not await _first(query, outcome):
+        return
     if outcome is Afterwards.ALREADY:
         await message.reply_text(t("player.after_stale"))
         return
     await message.reply_text(t("player.hurt_later_recorded"))
     if outcome is Afterwards.RECORDED:
         await _rescreen(message, context, user_id, kind, query.from_user.first_name)
+
+
+async def _first(query: CallbackQuery, outcome: Afterwards) -> bool:
+    """Take the question's buttons off; whether to answer (False: a repeat, quiet).
+
+    Recorded now: always. On record already (or nothing to record): only if this press
+    found the question still open; a second tap on it was answered by the first.
+    """
+    return await settle(query) or outcome is Afterwards.RECORDED
 
 
 async def _rescreen(

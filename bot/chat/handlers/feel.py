@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, edit_in_place, settle
 from bot.chat.context import Ctx
 from bot.chat.keyboards import keyboard
 from bot.domain.feel import Feel
@@ -62,8 +62,13 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     feel = _CODES[parts[2]]
     answer = await context.services.player.feel(query.from_user.id, feel, int(parts[1]))
+    if answer is FeelAnswer.ALREADY:
+        # A second tap, or a typed answer came first: the thanks (if here) stays as it was.
+        await acknowledge(query, noted(answer, feel))
+        await settle(query)
+        return
     await acknowledge(query)
-    await message.edit_text(answered(message.text or "", noted(answer, feel)), reply_markup=None)
+    await edit_in_place(query, answered(message.text or "", noted(answer, feel)))
 
 
 async def answer_typed(context: Ctx, message: Message, user_id: int, feel: Feel) -> bool:

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.chat import render_player as render
 from bot.chat import render_pushes, timers
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, settle
 from bot.chat.context import App, Ctx
 from bot.chat.handlers import feel, profile
 from bot.domain import player as pl
@@ -53,7 +53,10 @@ async def on_push_start(update: Update, context: Ctx) -> None:
         await acknowledge(query, render_pushes.answer(answer), alert=True)
         return
     await acknowledge(query)
-    await timers.strip(_app(context), query.message.chat_id, query.message.message_id)
+    # Started already: an earlier tap on this message opened the routine (ten taps, one
+    # card). Only if its buttons were still there did that tap not get this far.
+    if not await settle(query) and answer.repeated:
+        return
     await open_routine(context, query.from_user.id, query.message.chat_id, query.message)
 
 
@@ -74,11 +77,17 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     routine_id, position, screen, action, value = parsed
     result = await context.services.player.press(
-        query.from_user.id, routine_id, position, screen, action, value
+        query.from_user.id,
+        routine_id,
+        position,
+        screen,
+        action,
+        value,
+        message_id=message.message_id,
     )
     if result.reply is Reply.ENDED:
         await acknowledge(query, t("player.ended"))
-        await _quietly_strip(query)
+        await settle(query)
         return
     if result.reply is Reply.STALE:
         await acknowledge(query, t("player.stale"))
@@ -89,13 +98,6 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     await acknowledge(query)
     await present(context, result, chat_id=message.chat_id, message=message)
-
-
-async def _quietly_strip(query: CallbackQuery) -> None:
-    try:
-        await query.edit_message_reply_markup(None)
-    except TelegramError:
-        return
 
 
 async def typed(

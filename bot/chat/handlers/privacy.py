@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import cast
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat import timers
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, settle
 from bot.chat.context import App, Ctx
 from bot.chat.dates import day_text
 from bot.chat.keyboards import keyboard
@@ -76,19 +76,30 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     await acknowledge(query)
     action = query.data.partition(":")[2]
-    await message.edit_reply_markup(reply_markup=None)
+    if action == ERASE:
+        await _erase(query, message, context)
+        return
     if action == ASK:
         # The settings menu stays open no longer: its buttons would act on erased data.
         await context.services.onboarding.cancel(query.from_user.id)
+    # Nothing is stored by these two: only the first press on the message answers.
+    if not await settle(query):
+        return
+    if action == ASK:
         await _ask(message)
-    elif action == ERASE:
-        await _erase(query.from_user.id, message, context)
     elif action == KEEP:
         await message.reply_text(t("privacy.delete_kept"))
 
 
-async def _erase(user_id: int, message: Message, context: Ctx) -> None:
+async def _erase(query: CallbackQuery, message: Message, context: Ctx) -> None:
+    user_id = query.from_user.id
     erasure = await context.services.privacy.delete(user_id)
+    first = await settle(query)
+    if not erasure.removed:
+        # Erased already: by an earlier tap on this question (quiet), or from another one.
+        if first:
+            await message.reply_text(t("privacy.delete_nothing"))
+        return
     # The rows are gone; stop what this process still holds in memory for them.
     app = cast(App, context.application)
     editor = timers.runtime(app).editor
@@ -97,7 +108,7 @@ async def _erase(user_id: int, message: Message, context: Ctx) -> None:
     for timer_id in erasure.timers:
         timers.unschedule(app, timer_id)
     log.info("user %s erased: %s rows", user_id, sum(erasure.removed.values()))
-    await message.reply_text(t("privacy.deleted" if erasure.removed else "privacy.delete_nothing"))
+    await message.reply_text(t("privacy.deleted"))
 
 
 def handlers() -> list[BaseHandler[Update, Ctx, None]]:

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery, Message, Update
 
 from bot.chat import render_profile as render
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, edit_in_place
 from bot.chat.context import Ctx
 from bot.chat.handlers import privacy, progress, pushes
 from bot.domain import onboarding as ob
@@ -26,6 +26,12 @@ async def on_start(update: Update, context: Ctx) -> None:
         await message.reply_text(t("onboarding.resumed"))
     elif view.user is not None and view.user.safety in {"doctor", "emergency"}:
         view = View(user=view.user, end=ob.End(view.user.safety))
+    elif view.step is None and (await context.services.users.place(user.id)).phase is not None:
+        # In the middle of a routine: /start brings its card back, where they left it.
+        from bot.chat.handlers.player import open_routine  # the player imports this module
+
+        await open_routine(context, user.id, message.chat_id, message)
+        return
     await show(message, view, context, name=user.first_name)
 
 
@@ -111,6 +117,8 @@ async def _safety_button(
         return
     await acknowledge(query)
     view = await use_case(query.from_user.id)
+    if view.repeated:
+        return  # its question stands open already, asked by an earlier tap
     if isinstance(query.message, Message) and not view.stale and (view.step or view.end):
         await show(query.message, view, context, name=query.from_user.first_name)
 
@@ -141,10 +149,13 @@ async def _after_press(query: CallbackQuery, view: View, context: Ctx) -> None:
     message = query.message
     if not isinstance(message, Message):
         return
-    if view.step == ob.Step.DAYS_PICK and view.hint is None:
-        # Toggling a day redraws the same question in place instead of adding messages.
+    if view.step == ob.Step.DAYS_PICK:
+        # The picker is redrawn in place, with the hint above it when Done came too soon:
+        # a repeated tap draws what is there already, which Telegram leaves as it is.
         text, markup = render.question(view, context.services.clock.now())
-        await message.edit_text(text, reply_markup=markup)
+        if view.hint is not None:
+            text = f"{render.hint(view.hint)}\n\n{text}"
+        await edit_in_place(query, text, markup)
         return
     if view.hint is None:
         await message.edit_reply_markup(reply_markup=None)

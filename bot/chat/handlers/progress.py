@@ -12,7 +12,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Job, filters
 
 from bot.chat import render_progress as render
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, edit_in_place, settle
 from bot.chat.context import SERVICES_KEY, App, Ctx
 from bot.chat.jobs import watch_of
 from bot.chat.keyboards import chunked, keyboard
@@ -75,21 +75,22 @@ async def on_summary_button(update: Update, context: Ctx) -> None:
     user_id, value = query.from_user.id, query.data.partition(":")[2]
     weekly = context.services.weekly
     if value == ASK:
-        # The settings menu closes: the day menu takes its place.
+        # The settings menu closes: the day menu takes its place (once, for the first press).
         await context.services.onboarding.cancel(user_id)
-        await message.edit_reply_markup(reply_markup=None)
-        await _ask_day(message, (await weekly.choice(user_id)).weekday)
+        if await settle(query):
+            await _ask_day(message, (await weekly.choice(user_id)).weekday)
         return
     if value != OFF and not (value.isdigit() and 0 <= int(value) <= 6):
         return
     chosen = await weekly.choose(user_id, None if value == OFF else int(value))
-    await message.edit_reply_markup(reply_markup=None)
+    # The day menu becomes the answer: a second tap makes the same edit, which is no change.
     if chosen is None:
-        await message.reply_text(t("progress.not_set_up"))
+        text = t("progress.not_set_up")
     elif chosen.weekday is None:
-        await message.reply_text(t("progress.settings_saved_off"))
+        text = t("progress.settings_saved_off")
     else:
-        await message.reply_text(t("progress.settings_saved", day=render.WEEKDAYS[chosen.weekday]))
+        text = t("progress.settings_saved", day=render.WEEKDAYS[chosen.weekday])
+    await edit_in_place(query, text)
 
 
 async def _ask_day(message: Message, current: int | None) -> None:

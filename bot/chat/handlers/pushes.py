@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat import render_pushes as render
-from bot.chat.callbacks import acknowledge
+from bot.chat.callbacks import acknowledge, edit_in_place, settle
 from bot.chat.context import Ctx
 from bot.services.pushes import Card, Reply, Rested
 from bot.texts import t
@@ -32,18 +30,19 @@ async def on_push_button(update: Update, context: Ctx) -> None:
     )
     if isinstance(result, Card | Rested):
         await acknowledge(query)
-        text, markup = _answered(result)
-        await _quietly(query.edit_message_text(text, reply_markup=markup))
+        # The first answer counts: a second tap draws the same card, which changes nothing.
+        await edit_in_place(query, *_answered(result))
         return
     if result.reply in _NOTICES:
         await acknowledge(query, render.answer(result), alert=True)
         if result.reply is not Reply.ALREADY_REMINDED:
-            await _quietly(query.edit_message_reply_markup(None))
+            await settle(query)
         return
     await acknowledge(query)
-    # The choice is made: the buttons go, and the answer stays in the chat as a message.
-    await _quietly(query.edit_message_reply_markup(None))
-    await context.bot.send_message(user.id, render.answer(result))
+    # The choice is made: the buttons go, and the answer stays in the chat as a message,
+    # once: a second tap on the same button finds the buttons gone and says nothing.
+    if await settle(query) or not result.repeated:
+        await context.bot.send_message(user.id, render.answer(result))
 
 
 _NOTICES = frozenset({Reply.ALREADY_REMINDED, Reply.STALE, Reply.NOT_FOUND})
@@ -75,15 +74,6 @@ def _answered(result: Card | Rested) -> tuple[str, InlineKeyboardMarkup | None]:
     return render.rested(result), None
 
 
-async def _quietly(edit: Awaitable[object]) -> None:
-    """Run an edit; a second tap finds the message already as wanted, which is fine."""
-    try:
-        await edit
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
-
-
 async def on_pause(update: Update, context: Ctx) -> None:
     """/pause: ask for how long."""
     message, user = update.effective_message, update.effective_user
@@ -105,7 +95,8 @@ async def on_pause_choice(update: Update, context: Ctx) -> None:
     if choice is None:
         return
     state = await context.services.pushes.pause(user.id, choice)
-    await query.edit_message_text(render.paused(state))
+    # The menu becomes the answer; a second tap on it makes the same edit, which is no change.
+    await edit_in_place(query, render.paused(state))
 
 
 async def on_resume(update: Update, context: Ctx) -> None:
