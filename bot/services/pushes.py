@@ -3,7 +3,10 @@
 Exactly once: the transaction that claims a due user also inserts the push row (unique per
 user, local date and kind) and moves the user's next due time on; only then does the request
 go to Telegram. A restart, a retry or a second instance finds the row and sends nothing.
-A push whose process died after the claim but before Telegram answered stays "sending"; the
+A claimed push is "claimed" until the moment its request leaves, when it becomes "sending"
+(only if the claim is still the same one). A process that dies before that leaves a claim
+nobody is sending: after `CLAIM_STALE` the tick gives it back ("pending") and it goes out
+late, not never. A push whose process died while the request was out stays "sending"; the
 next tick after `STALE_AFTER` marks it "unknown" and logs it. It is never sent again: Telegram
 may have delivered it, and a second morning message is worse than a missing one.
 """
@@ -44,6 +47,10 @@ log = logging.getLogger(__name__)
 
 # A claimed push still "sending" after this long belonged to a process that died.
 STALE_AFTER = timedelta(minutes=15)
+# Claimed and not on its way after this long: its process died (claims follow the send rate,
+# so a live one sends within a second or two); given back to be sent.
+CLAIM_STALE = timedelta(seconds=20)
+CLAIMED = "claimed"
 PREVIEW_EXERCISES = 3
 MAX_CLAIM = 500
 
@@ -105,6 +112,7 @@ class PushJob:
     kind: str  # morning | reminder | check (the pain question alone, on a rest day)
     ask_pain: bool
     preview: Preview | None
+    claimed_at: datetime | None = None  # which claim this is: a given-back one is not sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +148,7 @@ class Answer:
 
     reply: Reply
     remind_at: datetime | None = None
+    repeated: bool = False  # the push had this very answer already: nothing changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +159,7 @@ class Card:
     first_name: str
     pain: int
     preview: Preview | None
+    choosing: bool = True  # start, snooze or skip not answered yet: the card offers them
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,13 +365,39 @@ class PushService:
         async def claim(limit: int) -> Sequence[PushJob]:
             return await self.claim(limit, report)
 
-        async def record(results: list[tuple[PushJob, SendResult]]) -> None:
-            await self.record(results, report)
+        async def send_claimed(job: PushJob) -> SendResult | None:
+            if not await self.on_its_way(job):
+                return None  # given back while this process was presumed dead
+            return await send(job)
+
+        async def record(results: list[tuple[PushJob, SendResult | None]]) -> None:
+            await self.record([(j, r) for j, r in results if r is not None], report)
 
         await fan_out(
-            claim, send, record, workers=self.workers, keep_going=keep_going, pacer=self.pacer
+            claim,
+            send_claimed,
+            record,
+            workers=self.workers,
+            keep_going=keep_going,
+            pacer=self.pacer,
         )
         return report
+
+    async def on_its_way(self, job: PushJob) -> bool:
+        """Mark a claimed push "sending" just before its request leaves; False when this
+        claim was given back meanwhile (see `sweep_stale`), so it must not be sent."""
+        async with self._writer, self.sessions.begin() as s:
+            result = await s.execute(
+                update(Push)
+                .where(
+                    Push.id == job.push_id,
+                    Push.status == CLAIMED,
+                    Push.claimed_at == job.claimed_at,
+                )
+                .values(status="sending")
+                .execution_options(synchronize_session=False)
+            )
+        return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
     async def claim(self, limit: int, report: Report | None = None) -> list[PushJob]:
         """Claim up to `limit` due pushes and reminders: rows written, users moved on."""
@@ -409,7 +445,7 @@ class PushService:
                     status = "dropped"
                     log.warning("push to user %s for %s dropped: %s late", user.id, day, now - due)
                 else:
-                    status = "sending"
+                    status = CLAIMED
                     sending[user.id] = user
                 rows.append(
                     {
@@ -450,7 +486,7 @@ class PushService:
                 continue
             if row["status"] == "dropped":
                 report.dropped += 1
-            if row["status"] != "sending":
+            if row["status"] != CLAIMED:
                 continue
             user = sending[row["user_id"]]
             ask = asks[user.id]
@@ -458,7 +494,9 @@ class PushService:
             pain = todays_pain(user, latest.get(user.id))
             if not ask:
                 wanted.append((len(jobs), (user, pain, row["local_date"])))
-            jobs.append(_job(push_id, push_id, user, row["local_date"], "morning", ask_pain=ask))
+            jobs.append(
+                _job(push_id, push_id, user, row["local_date"], "morning", now, ask_pain=ask)
+            )
         return await self._previewed(s, jobs, wanted)
 
     async def _claim_pending(
@@ -491,15 +529,33 @@ class PushService:
                 log.warning("%s to user %s for %s dropped", push.kind, user.id, push.local_date)
                 push.status, report.dropped = "dropped", report.dropped + 1
                 continue
-            push.status, push.claimed_at, push.attempts = "sending", now, 0
+            push.status, push.claimed_at, push.attempts = CLAIMED, now, 0
             if push.kind == CHECK:
                 # The pain question alone; its buttons act on the check itself.
-                jobs.append(_job(push.id, push.id, user, push.local_date, CHECK, ask_pain=True))
+                jobs.append(
+                    _job(push.id, push.id, user, push.local_date, CHECK, now, ask_pain=True)
+                )
+                continue
+            pain = todays_pain(user, (await pain_stream.newest_of(s, [user.id])).get(user.id))
+            if push.kind == "morning":
+                # A morning push given back: its claimant died before sending it.
+                if not push.asked_pain:
+                    wanted.append((len(jobs), (user, pain, push.local_date)))
+                jobs.append(
+                    _job(
+                        push.id,
+                        push.id,
+                        user,
+                        push.local_date,
+                        "morning",
+                        now,
+                        ask_pain=push.asked_pain,
+                    )
+                )
                 continue
             assert push.parent_id is not None
-            pain = todays_pain(user, (await pain_stream.newest_of(s, [user.id])).get(user.id))
             wanted.append((len(jobs), (user, pain, push.local_date)))
-            jobs.append(_job(push.id, push.parent_id, user, push.local_date, "reminder"))
+            jobs.append(_job(push.id, push.parent_id, user, push.local_date, "reminder", now))
         return await self._previewed(s, jobs, wanted)
 
     async def _previewed(
@@ -580,9 +636,19 @@ class PushService:
                 setattr(report, name, getattr(report, name) + 1)
 
     async def sweep_stale(self) -> int:
-        """Mark pushes left "sending" by a dead process as "unknown" (never resent); count them."""
+        """Give back claims a dead process never sent; mark pushes it left "sending" as
+        "unknown" (never resent), and count those."""
         now = self.clock.now()
         async with self._writer, self.sessions.begin() as s:
+            given_back = await s.execute(
+                update(Push)
+                .where(Push.status == CLAIMED, Push.claimed_at < now - CLAIM_STALE)
+                .values(status="pending")
+                .execution_options(synchronize_session=False)
+            )
+            back = int(given_back.rowcount)  # type: ignore[attr-defined]
+            if back:
+                log.warning("%s claimed pushes were never sent; sending them now", back)
             stmt = (
                 update(Push)
                 .where(Push.status == "sending", Push.claimed_at < now - STALE_AFTER)
@@ -616,7 +682,11 @@ class PushService:
             reminder = await s.scalar(
                 select(Push).where(Push.parent_id == push.id).with_for_update()
             )
+            repeated = _answered_so(push, reminder, action)
             if action in _SNOOZE_MINUTES:
+                if repeated:
+                    assert reminder is not None
+                    return Answer(Reply.SNOOZED, self._local(user, reminder.due_at), repeated)
                 if reminder is not None and reminder.status not in ("pending", "cancelled"):
                     return Answer(Reply.ALREADY_REMINDED)
                 at = snooze(now, _SNOOZE_MINUTES[action])
@@ -637,9 +707,11 @@ class PushService:
                     reminder.status, reminder.due_at = "pending", at
                 push.response, push.responded_at = Reply.SNOOZED.value, now
                 return Answer(Reply.SNOOZED, remind_at=self._local(user, at))
+            reply = Reply.STARTED if action is Action.START else Reply.SKIPPED
+            if repeated:
+                return Answer(reply, repeated=True)
             if reminder is not None and reminder.status == "pending":
                 reminder.status = "cancelled"
-            reply = Reply.STARTED if action is Action.START else Reply.SKIPPED
             push.response, push.responded_at = reply.value, now
             return Answer(reply)
 
@@ -715,7 +787,7 @@ class PushService:
             nxt = self._local(user, user.next_due_at) if user.next_due_at else None
             return Rested(push.id, user.first_name, stored.pain, nxt)
         [preview] = await self.preview(s, [(user, stored.pain, push.local_date)])
-        return Card(push.id, user.first_name, stored.pain, preview)
+        return Card(push.id, user.first_name, stored.pain, preview, push.response is None)
 
     async def _own_morning(
         self, s: AsyncSession, user_id: int, push_id: int, *, kinds: frozenset[str] = _MORNING
@@ -785,7 +857,14 @@ class PushService:
 
 
 def _job(
-    push_id: int, morning_id: int, user: User, day: date, kind: str, *, ask_pain: bool = False
+    push_id: int,
+    morning_id: int,
+    user: User,
+    day: date,
+    kind: str,
+    claimed_at: datetime,
+    *,
+    ask_pain: bool = False,
 ) -> PushJob:
     """A push to send; a routine preview, if it shows one, is added afterwards in a batch."""
     return PushJob(
@@ -798,7 +877,25 @@ def _job(
         kind=kind,
         ask_pain=ask_pain,
         preview=None,
+        claimed_at=claimed_at,
     )
+
+
+def _answered_so(push: Push, reminder: Push | None, action: Action) -> bool:
+    """Whether the push already has this answer: a second tap on the same button.
+
+    A snooze is the same one when its reminder still waits for the time that tap set.
+    """
+    if action in _SNOOZE_MINUTES:
+        return (
+            push.response == Reply.SNOOZED.value
+            and push.responded_at is not None
+            and reminder is not None
+            and reminder.status == "pending"
+            and reminder.due_at == snooze(push.responded_at, _SNOOZE_MINUTES[action])
+        )
+    answer = Reply.STARTED if action is Action.START else Reply.SKIPPED
+    return push.response == answer.value
 
 
 def _check_pain(pain: int) -> None:

@@ -24,7 +24,14 @@ from bot.config import Settings
 from bot.db.tables import User
 from bot.services import Services, build_services
 from bot.services.clock import FrozenClock
-from bot.services.pushes import STALE_AFTER, Outcome, PushJob, PushService, SendResult
+from bot.services.pushes import (
+    CLAIM_STALE,
+    STALE_AFTER,
+    Outcome,
+    PushJob,
+    PushService,
+    SendResult,
+)
 from bot.services.scheduler import fan_out
 
 pytestmark = pytest.mark.db
@@ -82,6 +89,28 @@ async def test_crash_mid_fan_out_then_restart_sends_every_push_once(
     assert len(telegram.jobs) == 200
     statuses = [p.status for p in await pushes_of(services)]
     assert set(statuses) == {"sent", "unknown"} and statuses.count("sent") >= 150
+
+
+async def test_a_claim_whose_process_died_before_sending_goes_out_late_once(
+    services: Services, clock: FrozenClock, other_instance: Callable[[], Services]
+) -> None:
+    await add_ready_users(services, range(1, 11))
+    clock.set(SEVEN)
+    # A process claims five pushes and dies before any request leaves.
+    claimed = await pushes(services, workers=5).claim(5)
+    assert len(claimed) == 5
+    telegram = Recorder()
+    restarted = other_instance()
+    report = await pushes(restarted, workers=5).run_due(telegram)
+    assert report.sent == 5  # the other five; the dead process's claims are not theirs yet
+    # Once the claims are clearly abandoned, they go out: late, not never, and once.
+    clock.set(SEVEN + CLAIM_STALE + timedelta(seconds=1))
+    later = await pushes(restarted, workers=5).run_due(telegram)
+    assert later.sent == 5
+    assert sorted(telegram.per_user().values()) == [1] * 10
+    assert {p.status for p in await pushes_of(services)} == {"sent"}
+    # The process that was only slow, not dead, finds its claim given back: it sends nothing.
+    assert not await pushes(services, workers=5).on_its_way(claimed[0])
 
 
 async def test_graceful_stop_mid_fan_out_loses_nothing(
