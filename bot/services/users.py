@@ -83,11 +83,17 @@ class UserService:
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def delivery(self, update_id: int) -> Delivery:
-        """Whether this update was handled before, and whether its reply went out."""
+    async def delivery(self, update_id: int, user_id: int) -> Delivery:
+        """Whether this person's update was handled before, and whether its reply went out.
+
+        The person is part of the key: ids from another bot token or a test fake on the same
+        database must not silence someone else's message.
+        """
         async with self.sessions.begin() as s:
             replied = await s.scalar(
-                select(HandledUpdate.replied).where(HandledUpdate.update_id == update_id)
+                select(HandledUpdate.replied).where(
+                    HandledUpdate.update_id == update_id, HandledUpdate.user_id == user_id
+                )
             )
         if replied is None:
             return Delivery.NEW

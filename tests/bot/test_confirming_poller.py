@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import pytest
+from fakes.waiting import until
 from sqlalchemy import func, select
 
 from bot.chat.context import App
@@ -14,7 +15,6 @@ from bot.chat.offline.botapi import MemoryBotApi
 from bot.chat.transports.polling import ConfirmingPoller
 from bot.db.tables import User
 from bot.services import Services
-from fakes.waiting import until
 
 USERS = range(2001, 2031)
 

@@ -36,9 +36,7 @@ class Telegram:
 
     def __init__(self, app: App, services: Services) -> None:
         web = build_web_app(app, services, SECRET, "/telegram")
-        self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web), base_url="http://bot"
-        )
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot")
 
     async def deliver(self, update: dict[str, Any]) -> None:
         answer = await self.http.post(
@@ -143,3 +141,18 @@ async def test_a_typed_answer_whose_reply_was_lost_is_asked_again_once(
     await chat.press("Yes")
     user = await services.users.get(USER)
     assert user is not None and user.tz == "Europe/Paris"
+
+
+async def test_start_in_the_middle_of_a_routine_brings_its_card_back(
+    chat: Conversation, services: Services
+) -> None:
+    from test_player import card, ready_user
+
+    await ready_user(services)
+    await chat.say("/routine")
+    await chat.press("Start")
+    live = card(chat)
+    # Its reply lost, or just away for a while: /start shows where the routine stands.
+    await chat.say("/start")
+    assert card(chat) == live
+    assert "Welcome back" not in chat.last_text()

@@ -32,7 +32,10 @@ def step(server: BotApiServer, action: str, expect: str) -> None:
         fresh = api.calls("sendMessage")[seen:]
         return any(expect in str(c.params.get("text", "")) for c in fresh if c.ok)
 
-    until_sync(arrived, within=15)
+    try:
+        until_sync(arrived, within=15)
+    except AssertionError:
+        raise AssertionError(f"after {action!r} no {expect!r}: {api.calls()[-5:]}") from None
     # Confirmed by the next getUpdates offset: a restart will not see it again.
     until_sync(lambda: not api.pending_updates(), within=15)
 

@@ -37,7 +37,9 @@ class Redelivered(BaseHandler[Update, Ctx, None]):
         return _from_a_person(update)
 
     async def _check(self, update: Update, context: Ctx) -> None:
-        state = await context.services.users.delivery(update.update_id)
+        user = update.effective_user
+        assert user is not None
+        state = await context.services.users.delivery(update.update_id, user.id)
         if state is Delivery.DONE:
             log.debug("update %s delivered again: already answered", update.update_id)
             raise ApplicationHandlerStop
