@@ -7,6 +7,7 @@ press (a short notice at most), sends and edits nothing, and never ends in an er
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -137,6 +138,37 @@ async def test_ten_taps_on_start_now_open_one_intro_card(
     assert all(len(notice) < 40 for notice in notices(api))  # a short notice at most
     [push] = await pushes_of(services, USER)
     assert push.response == "started"
+    routine = await routine_row(services)
+    assert (routine.phase, routine.status) == ("intro", "open")
+
+
+async def test_start_now_after_a_tap_that_died_before_the_routine_opened_opens_it(
+    app: App,
+    chat: Conversation,
+    api: MemoryBotApi,
+    services: Services,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await add_ready_user(services, USER)
+    clock.set(MORNING)
+    await run_pushes(app)
+    message, data = chat.find_button("▶️ Start now")
+
+    async def dies(*_args: Any, **_kwargs: Any) -> None:
+        raise asyncio.CancelledError  # the process is killed here
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.player, "open", dies)
+        with pytest.raises(asyncio.CancelledError):
+            await chat._process(api.user_presses(USER, message["message_id"], data))
+    [push] = await pushes_of(services, USER)
+    assert push.response == "started"  # the tap was recorded, but no routine opened
+    # The buttons are still there, so the person can tap again, and this time it opens.
+    before = len(chat.messages())
+    await chat._process(api.user_presses(USER, message["message_id"], data))
+    new = [m.get("text", "") for m in chat.messages()[before:]]
+    assert len(new) == 1 and new[0].startswith(INTRO)
     routine = await routine_row(services)
     assert (routine.phase, routine.status) == ("intro", "open")
 

@@ -53,11 +53,15 @@ async def on_push_start(update: Update, context: Ctx) -> None:
         await acknowledge(query, render_pushes.answer(answer), alert=True)
         return
     await acknowledge(query)
-    # Started already: an earlier tap on this message opened the routine (ten taps, one
-    # card). Only if its buttons were still there did that tap not get this far.
-    if not await settle(query) and answer.repeated:
+    user_id, chat_id = query.from_user.id, query.message.chat_id
+    if answer.repeated and (await context.services.users.place(user_id)).phase is not None:
+        # Started already: an earlier tap opened the routine (ten taps, one card).
+        await settle(query)
         return
-    await open_routine(context, query.from_user.id, query.message.chat_id, query.message)
+    # The routine opens before the buttons go: a tap that dies in between leaves them, and
+    # the next tap opens it (the push's answer alone is no routine).
+    await open_routine(context, user_id, chat_id, query.message)
+    await settle(query)
 
 
 def _own_chat(query: CallbackQuery) -> bool:
