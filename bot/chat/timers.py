@@ -42,6 +42,9 @@ RUNTIME_KEY = "player_runtime"
 TICK = 0.5  # seconds between countdown passes
 SWEEP_EVERY = 10.0  # seconds between database sweeps for pending timers
 SWEEP_AHEAD = timedelta(seconds=15)  # a sweep schedules timers due this soon
+# A live process rings a timer's bell a moment after firing it; one still owed after this
+# long belonged to a process that died in between.
+OWED_AFTER = timedelta(seconds=5)
 MIN_EDIT_GAP = timedelta(seconds=3)  # a chat's card is edited at most this often by timers
 MESSAGE_GAP = timedelta(seconds=1)  # Telegram's per-chat pace: about one message a second
 LAST_SECOND = timedelta(seconds=1.5)  # no countdown edit this close to the end message
@@ -330,8 +333,27 @@ async def fire(app: App, timer_id: int) -> Result:
         await _send(app, result.snapshot.chat_id, t("player.safety_stopped"))
     elif result.reply is Reply.OK:
         rt.fired += 1
-        await present_fired(app, result)
+        # Claimed first, so the bell goes out once even if a sweep finds it owed meanwhile.
+        if await _services(app).player.claim_release(timer_id):
+            await present_fired(app, result)
     return result
+
+
+async def announce_owed(app: App) -> int:
+    """Ring the bells a dead process owed (it fired the timer, then died before the bell):
+    a short late bell and the card where the routine stands. Returns how many."""
+    services = _services(app)
+    rung = 0
+    for timer_id, snap in await services.player.owed_releases(services.clock.now() - OWED_AFTER):
+        if not await services.player.claim_release(timer_id):
+            continue  # another worker rang it
+        runtime(app).editor.forget(snap.routine_id)
+        if snap.message_id is not None:
+            await strip(app, snap.chat_id, snap.message_id)  # the card below moves on
+        await _send(app, snap.chat_id, t("player.release_late"))
+        await send_view(app, snap)
+        rung += 1
+    return rung
 
 
 async def present_fired(app: App, result: Result) -> None:
@@ -403,8 +425,10 @@ async def restore(app: App) -> int:
 
 
 async def sweep(app: App) -> int:
-    """Fire every pending timer that is due; schedule those due soon. Returns how many fired."""
+    """Fire every pending timer that is due, schedule those due soon, and ring the bells a
+    dead process owed. Returns how many fired."""
     services = _services(app)
+    await announce_owed(app)
     now = services.clock.now()
     fired = 0
     for info in await services.player.pending_timers(now + SWEEP_AHEAD):

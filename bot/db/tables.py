@@ -360,6 +360,9 @@ class RoutineTimer(Base):
     due_at: Mapped[datetime]
     # pending | fired | cancelled | missed
     status: Mapped[str] = mapped_column(String(10))
+    # Whether the end of a fired timer was announced (or nothing was owed): one that stays
+    # False belonged to a process that died in between, and the sweep announces it late.
+    released: Mapped[bool] = mapped_column(default=False, server_default=true())
     fired_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_routine_timers_status_due_at", "status", "due_at"),)

@@ -748,9 +748,11 @@ class PlayerService:
             if not claimed.rowcount:  # type: ignore[attr-defined]
                 return Result(Reply.STALE)
             if routine is None or routine.status != OPEN or routine.timer_id != timer_id:
+                await _nothing_to_announce(s, timer_id)
                 return Result(Reply.STALE)
             checked = await self._check_open(s, routine, user)
             if checked is not None:
+                await _nothing_to_announce(s, timer_id)
                 return checked
             assert user is not None
             routine.timer_id = None
@@ -766,6 +768,47 @@ class PlayerService:
                 previous_message_id=previous,
                 late=late,
             )
+
+    async def claim_release(self, timer_id: int) -> bool:
+        """Take on announcing the end of this fired timer; False if someone already did.
+
+        Claimed just before the bell is sent: a process that dies before claiming leaves it
+        owed (announced late by `owed_releases`), never twice.
+        """
+        async with self.sessions.begin() as s:
+            claimed = await s.execute(
+                update(RoutineTimer)
+                .where(RoutineTimer.id == timer_id, RoutineTimer.released.is_(False))
+                .values(released=True)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+    async def owed_releases(
+        self, fired_before: datetime, limit: int = 500
+    ) -> list[tuple[int, Snapshot]]:
+        """(timer id, routine) for timers that fired before then and whose bell never went
+        out: their process died in between."""
+        async with self.sessions.begin() as s:
+            rows = (
+                await s.execute(
+                    select(RoutineTimer.id, PlayedRoutine, User)
+                    .join(PlayedRoutine, PlayedRoutine.id == RoutineTimer.routine_id)
+                    .join(User, User.id == PlayedRoutine.user_id)
+                    .where(
+                        RoutineTimer.status.in_(("fired", "missed")),
+                        RoutineTimer.released.is_(False),
+                        RoutineTimer.fired_at < fired_before,
+                        PlayedRoutine.status == OPEN,
+                    )
+                    .order_by(RoutineTimer.fired_at)
+                    .limit(limit)
+                )
+            ).all()
+            return [
+                (timer_id, await self._snapshot(s, routine, user))
+                for timer_id, routine, user in rows
+            ]
 
     async def pending_timers(self, until: datetime, limit: int = 5000) -> list[TimerInfo]:
         """Pending timers due by `until`, soonest first (start-up and the periodic sweep)."""
@@ -1045,6 +1088,16 @@ def _state(routine: PlayedRoutine) -> pl.State:
         back_phase=pl.Phase(routine.back_phase) if routine.back_phase else None,
         hurt_kind=PainKind(routine.hurt_kind) if routine.hurt_kind else None,
         stopped=routine.stopped,
+    )
+
+
+async def _nothing_to_announce(s: AsyncSession, timer_id: int) -> None:
+    """A fired timer whose routine moved on or ended owes no bell."""
+    await s.execute(
+        update(RoutineTimer)
+        .where(RoutineTimer.id == timer_id)
+        .values(released=True)
+        .execution_options(synchronize_session=False)
     )
 
 

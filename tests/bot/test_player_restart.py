@@ -34,6 +34,7 @@ from bot.db.tables import RoutineTimer
 from bot.domain import player as pl
 from bot.services import Services, build_services
 from bot.services.clock import FrozenClock
+from bot.services.player import Reply
 
 Restart = Callable[[], Coroutine[Any, Any, tuple[App, Conversation]]]
 ROUTINE = fixed_routine(
@@ -124,7 +125,9 @@ async def test_a_hold_that_ended_while_down_fires_once_on_restart(
     await timers.runtime(app2).editor.tick()
     assert "⏱ Hold, right side, set 1 of 2" in card(chat2)
     async with services.sessions() as s:
-        statuses = [t.status for t in await s.scalars(select(RoutineTimer))]
+        statuses = [
+            t.status for t in await s.scalars(select(RoutineTimer).order_by(RoutineTimer.id))
+        ]
     assert statuses == ["fired", "fired", "pending"]
 
 
@@ -224,3 +227,34 @@ async def test_a_running_countdown_comes_back_after_a_restart_and_ends_on_time(
     clock.advance(timedelta(seconds=5))
     await timers.sweep(app2)
     assert sends(api, before)[0].startswith("🔔 Release — left side, set 1 of 2.")
+
+
+async def test_a_bell_owed_by_a_process_that_died_after_firing_rings_once_late(
+    chat: Conversation,
+    services: Services,
+    api: MemoryBotApi,
+    clock: FrozenClock,
+    restart: Restart,
+) -> None:
+    await ready_user(services)
+    await chat.say("/routine")
+    await chat.press("▶️ Start")
+    await chat.press("▶️ Start timer")
+    clock.advance(timedelta(seconds=11))
+    async with services.sessions() as s:
+        [timer] = await s.scalars(select(RoutineTimer))
+    # The old process fired the timer (stored), then died before its bell went out.
+    fired = await services.player.fire(timer.id)
+    assert fired.reply is Reply.OK
+    before = len(api.calls("sendMessage"))
+    app2, chat2 = await restart()
+    assert sends(api, before) == []  # a live process may still be ringing it: not yet
+    clock.advance(timedelta(seconds=6))
+    await timers.sweep(app2)
+    late = sends(api, before)
+    assert len(late) == 2 and late[0].startswith("🔔") and "late" in late[0]
+    # The card where the routine stands, with its buttons, so the person carries on.
+    assert labels(chat2) and "right side" in card(chat2).lower()
+    await timers.sweep(app2)
+    await restart()
+    assert len(sends(api, before)) == 2  # rung once, whoever sweeps next
