@@ -77,6 +77,14 @@ def sends(api: MemoryBotApi, since: int = 0) -> list[str]:
     return [str(c.params.get("text")) for c in api.calls("sendMessage")[since:]]
 
 
+async def first_hold_running(chat: Conversation, services: Services) -> None:
+    """A ready user opens today's routine and starts the first hold (10 s, left side)."""
+    await ready_user(services)
+    await chat.say("/routine")
+    await chat.press("▶️ Start")
+    await chat.press("▶️ Start timer")
+
+
 async def test_after_a_crash_mid_exercise_the_user_continues_on_the_same_card(
     chat: Conversation, services: Services, restart: Restart
 ) -> None:
@@ -104,10 +112,7 @@ async def test_a_hold_that_ended_while_down_fires_once_on_restart(
     clock: FrozenClock,
     restart: Restart,
 ) -> None:
-    await ready_user(services)
-    await chat.say("/routine")
-    await chat.press("▶️ Start")
-    await chat.press("▶️ Start timer")
+    await first_hold_running(chat, services)
     clock.advance(timedelta(seconds=4))
     before = len(api.calls("sendMessage"))
 
@@ -138,10 +143,7 @@ async def test_a_hold_that_ended_long_ago_is_reported_missed_once_with_the_card(
     clock: FrozenClock,
     restart: Restart,
 ) -> None:
-    await ready_user(services)
-    await chat.say("/routine")
-    await chat.press("▶️ Start")
-    await chat.press("▶️ Start timer")
+    await first_hold_running(chat, services)
     old_card = chat.messages()[-1]["message_id"]
     before = len(api.calls("sendMessage"))
 
@@ -175,10 +177,7 @@ async def test_two_processes_firing_the_same_timer_send_one_release(
     clock: FrozenClock,
     restart: Restart,
 ) -> None:
-    await ready_user(services)
-    await chat.say("/routine")
-    await chat.press("▶️ Start")
-    await chat.press("▶️ Start timer")
+    await first_hold_running(chat, services)
     timer_id = (await routine_row(services)).timer_id
     assert timer_id is not None
     app2, _ = await restart()
@@ -214,10 +213,7 @@ async def test_a_running_countdown_comes_back_after_a_restart_and_ends_on_time(
     clock: FrozenClock,
     restart: Restart,
 ) -> None:
-    await ready_user(services)
-    await chat.say("/routine")
-    await chat.press("▶️ Start")
-    await chat.press("▶️ Start timer")
+    await first_hold_running(chat, services)
     clock.advance(timedelta(seconds=2))
     app2, chat2 = await restart()  # 8 s of the hold left
     before = len(api.calls("sendMessage"))
@@ -236,10 +232,7 @@ async def test_a_bell_owed_by_a_process_that_died_after_firing_rings_once_late(
     clock: FrozenClock,
     restart: Restart,
 ) -> None:
-    await ready_user(services)
-    await chat.say("/routine")
-    await chat.press("▶️ Start")
-    await chat.press("▶️ Start timer")
+    await first_hold_running(chat, services)
     clock.advance(timedelta(seconds=11))
     async with services.sessions() as s:
         [timer] = await s.scalars(select(RoutineTimer))
