@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import delete, func, select, update
+from test_onboarding import TO_PAIN, TO_ZONE, answer_all
 
 from bot.chat.context import App
 from bot.chat.offline.botapi import MemoryBotApi
@@ -19,16 +20,6 @@ from bot.services import Services
 
 USER = 1001
 SECRET = "redelivery-secret-0123"
-TO_PAIN = ["/start", "[I agree]", *["[No]"] * 7]
-TO_ZONE = [*TO_PAIN, "[4]", "[Longer]", "[Some]", "[Mon · Wed]", "[07:30]"]
-
-
-async def walk(chat: Conversation, steps: list[str]) -> None:
-    for step in steps:
-        if step.startswith("[") and step.endswith("]"):
-            await chat.press(step[1:-1])
-        else:
-            await chat.say(step)
 
 
 class Telegram:
@@ -61,7 +52,7 @@ async def owe_the_reply(services: Services, update_id: int) -> None:
 async def test_a_typed_city_delivered_twice_is_stored_once_and_asked_about_once(
     chat: Conversation, api: MemoryBotApi, services: Services, telegram: Telegram
 ) -> None:
-    await walk(chat, TO_ZONE)
+    await answer_all(chat, TO_ZONE)
     before = len(chat.messages())
     city = api.user_says(USER, "london")
     await telegram.deliver(city)
@@ -77,7 +68,7 @@ async def test_a_typed_city_delivered_twice_is_stored_once_and_asked_about_once(
 async def test_a_press_delivered_three_times_moves_the_dialog_on_once(
     chat: Conversation, api: MemoryBotApi, services: Services, telegram: Telegram
 ) -> None:
-    await walk(chat, TO_PAIN)
+    await answer_all(chat, TO_PAIN)
     message, data = chat.find_button("4")
     before = len(chat.messages())
     press = api.user_presses(USER, message["message_id"], data)
@@ -105,7 +96,7 @@ async def test_start_delivered_twice_greets_once(
 async def test_a_press_resent_after_a_crash_is_not_applied_again_and_start_shows_the_step(
     chat: Conversation, api: MemoryBotApi, services: Services, telegram: Telegram
 ) -> None:
-    await walk(chat, [*TO_PAIN[:-1]])  # the last safety question is open
+    await answer_all(chat, [*TO_PAIN[:-1]])  # the last safety question is open
     message, data = chat.find_button("No")
     press = api.user_presses(USER, message["message_id"], data)
     await telegram.deliver(press)
@@ -127,7 +118,7 @@ async def test_a_press_resent_after_a_crash_is_not_applied_again_and_start_shows
 async def test_a_typed_answer_whose_reply_was_lost_is_asked_again_once(
     chat: Conversation, api: MemoryBotApi, services: Services, telegram: Telegram
 ) -> None:
-    await walk(chat, TO_ZONE)
+    await answer_all(chat, TO_ZONE)
     city = api.user_says(USER, "Paris")
     await telegram.deliver(city)
     asked = chat.last_text()

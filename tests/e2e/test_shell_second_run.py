@@ -2,25 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-
-def shell(tmp_path: Path, lines: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKCOACH_")}
-    db = f"sqlite+aiosqlite:///{tmp_path}/s.db"
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "shell", "--db", db],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
-
+from test_shell import shell
 
 FIRST = ["/start", "[I agree]", *["[No]"] * 7, "about 5"]  # update 10 is on record
 # Back to the steps where the first run stopped; the tenth update is a typed time.
