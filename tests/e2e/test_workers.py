@@ -422,7 +422,11 @@ def test_three_workers_share_the_work_the_pushes_and_the_send_budget(
     handled = Counter(d.url for d in deliveries if d.ok)
     assert set(handled) == set(urls), handled
     assert min(handled.values()) >= 0.1 * sum(handled.values()), handled
-    assert any(d.url == urls[1] and not d.ok for d in deliveries), "the kill was not noticed"
+    to_killed = Counter(d.ok for d in deliveries if d.url == urls[1])
+    assert any(d.url == urls[1] and not d.ok for d in deliveries), (
+        f"the kill was not noticed: deliveries to the killed worker (ok: count) {to_killed}, "
+        f"killed {killed is not None}"
+    )
 
     # Every answer stored once: one complete profile and one safety screen per user.
     rows = query(
